@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Normalisation of names and free text from templates and requests:
+ * Unicode NFC, removal of invisible characters, surrounding and repeated
+ * spaces, full-width ASCII forms, and the middle dot in names of ethnic
+ * minorities. Also display widths for aligned terminal output.
+ */
+#ifndef XUEJI_TEXT_H
+#define XUEJI_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What text_normalize changed, as flags. */
+enum text_change {
+    TEXT_CHANGE_TRIMMED = 1 << 0,    /* spaces removed at either end */
+    TEXT_CHANGE_INVISIBLE = 1 << 1,  /* zero-width or control characters removed */
+    TEXT_CHANGE_FULLWIDTH = 1 << 2,  /* full-width ASCII turned into ASCII */
+    TEXT_CHANGE_SPACES = 1 << 3,     /* inner runs of spaces folded to one */
+    TEXT_CHANGE_NFC = 1 << 4,        /* Unicode composition changed */
+    TEXT_CHANGE_DOT = 1 << 5,        /* a dot variant in a name became U+00B7 */
+    TEXT_CHANGE_CASE = 1 << 6,       /* lowercase letters made uppercase */
+};
+
+/* Options of text_normalize. */
+enum text_option {
+    TEXT_OPT_FOLD_WIDTH = 1 << 0,    /* full-width ASCII (U+FF01-U+FF5E, U+3000) to ASCII */
+    TEXT_OPT_NAME = 1 << 1,          /* dot variants to U+00B7, no inner spaces kept */
+    TEXT_OPT_UPPER = 1 << 2,         /* ASCII letters to uppercase (ID numbers) */
+};
+
+/* Returns a newly allocated normalised copy of in (valid UTF-8), or NULL
+ * when in is not valid UTF-8 or memory runs out. *changes, when not NULL,
+ * receives the enum text_change flags. The caller frees the result. */
+char *text_normalize(const char *in, unsigned options, unsigned *changes);
+
+/* Tells whether the len bytes at s are well-formed UTF-8. */
+bool text_is_utf8(const char *s, size_t len);
+
+/* Returns the number of terminal columns s (UTF-8) takes: 2 for East Asian
+ * wide and full-width characters, 0 for combining marks, 1 otherwise. */
+size_t text_display_width(const char *s);
+
+#endif
