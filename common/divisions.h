@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The administrative division codes (GB/T 2260, as of 2024) compiled into
- * the binaries from common/divisions/*.csv.
+ * the binaries from the CSV files in common/divisions.
  */
 #ifndef XUEJI_DIVISIONS_H
 #define XUEJI_DIVISIONS_H

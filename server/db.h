@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The database thread pool. Worker loops never wait on PostgreSQL: they
+ * queue a db_job; a pool thread runs it on its own blocking libpq
+ * connection and posts it back to the owning worker, whose loop calls
+ * job->done.
+ */
+#ifndef XUEJI_DB_H
+#define XUEJI_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "status.h"
+
+struct worker;
+
+/* One pool thread's connection and what it has set up on it. */
+struct db_session {
+    PGconn *pg;
+    bool import_stage_ready;
+};
+
+struct db_job {
+    void (*run)(struct db_job *job, struct db_session *session);
+    void (*done)(struct db_job *job);
+    struct worker *owner;
+    struct db_job *next;
+};
+
+struct db_pool;
+
+/* Opens size connections and starts one thread for each. Returns NULL
+ * with err filled when the first connection fails. */
+struct db_pool *db_pool_new(const char *conninfo, int size,
+                            struct xj_error *err);
+
+/* Queues job; it runs on a pool thread and then returns to job->owner. */
+void db_pool_submit(struct db_pool *pool, struct db_job *job);
+
+/* Returns the number of jobs queued or running. */
+long db_pool_busy(struct db_pool *pool);
+
+/* Stops the threads after the queued jobs and closes the connections;
+ * NULL is allowed. */
+void db_pool_free(struct db_pool *pool);
+
+/* Connects with conninfo (blocking). Returns NULL with err filled. */
+PGconn *db_connect(const char *conninfo, struct xj_error *err);
+
+/* Runs sql (no parameters) and tells whether it succeeded; failures are
+ * logged with context. */
+bool db_exec(PGconn *pg, const char *context, const char *sql);
+
+/* Tells whether res is PGRES_COMMAND_OK or PGRES_TUPLES_OK; logs the
+ * error with context otherwise. res may be NULL. */
+bool db_result_ok(PGconn *pg, const PGresult *res, const char *context);
+
+/* Rolls back the open transaction, if any. */
+void db_rollback(PGconn *pg);
+
+#endif
