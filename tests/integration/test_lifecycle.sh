@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Operator life cycle: migrate twice, reload on SIGHUP, a daemon against an
+# unmigrated database refuses to start with a hint, and SIGTERM stops the
+# daemon cleanly.
+source "$(dirname "$0")/harness.sh"
+
+h_certs
+createdb "$H_DB"
+h_write_config
+
+h_run "$XUEJID" -c "$H_TMP/xuejid.conf" serve
+h_assert_eq 1 "$H_RC" "serve on an empty database"
+h_assert_contains "$H_ERR" "xuejid migrate" "hint to migrate"
+
+h_run h_xuejid migrate
+h_assert_eq 0 "$H_RC" "first migrate"
+h_run h_xuejid migrate
+h_assert_eq 0 "$H_RC" "second migrate"
+versions=$(h_psql "SELECT count(*) FROM schema_migration")
+h_run h_xuejid migrate
+h_assert_eq "$versions" "$(h_psql "SELECT count(*) FROM schema_migration")" \
+    "migrate twice applies nothing twice"
+
+h_run h_xuejid load-divisions --province 41
+h_assert_eq 0 "$H_RC" "load divisions"
+h_run h_xuejid load-divisions --province 41
+h_assert_eq 0 "$H_RC" "load divisions again"
+h_assert_eq 1 "$(h_psql "SELECT count(*) FROM organisation WHERE code = '41'")" \
+    "province stored once"
+h_run h_xuejid add-school --code 12345 --name x --county 410102
+h_assert_eq 2 "$H_RC" "bad school code"
+h_assert_contains "$H_ERR" "10-digit" "school code message"
+h_run h_xuejid add-school --code 4101029999 --name x --county 990101
+h_assert_eq 1 "$H_RC" "unknown county"
+
+h_start_server
+kill -HUP "$H_SERVER_PID"
+sleep 0.5
+h_run h_client_anonymous ping
+h_assert_eq 0 "$H_RC" "ping after SIGHUP"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" "TLS certificate reloaded" "reload logged"
+
+kill -TERM "$H_SERVER_PID"
+rc=0
+wait "$H_SERVER_PID" || rc=$?
+H_SERVER_PID=""
+h_assert_eq 0 "$rc" "exit status after SIGTERM"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" "xuejid stopped" "stop logged"
