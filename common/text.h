@@ -24,18 +24,27 @@ enum text_change {
 
 /* Options of text_normalize. */
 enum text_option {
-    TEXT_OPT_FOLD_WIDTH = 1 << 0,    /* full-width ASCII (U+FF01-U+FF5E, U+3000) to ASCII */
-    TEXT_OPT_NAME = 1 << 1,          /* dot variants to U+00B7, no inner spaces kept */
+    TEXT_OPT_FOLD_WIDTH = 1 << 0,    /* full-width ASCII (U+FF01-U+FF5E) to ASCII */
+    /* Dot variants to U+00B7; inner spaces removed, except one space
+     * between two letters of alphabetic scripts ("Ayşe Kaya"). */
+    TEXT_OPT_NAME = 1 << 1,
     TEXT_OPT_UPPER = 1 << 2,         /* ASCII letters to uppercase (ID numbers) */
 };
 
 /* Returns a newly allocated normalised copy of in (valid UTF-8), or NULL
- * when in is not valid UTF-8 or memory runs out. *changes, when not NULL,
- * receives the enum text_change flags. The caller frees the result. */
+ * when in is not valid UTF-8 or memory runs out. ASCII whitespace, U+00A0,
+ * U+3000 and the other Unicode space separators all count as spaces.
+ * *changes, when not NULL, receives the enum text_change flags. The caller
+ * frees the result. */
 char *text_normalize(const char *in, unsigned options, unsigned *changes);
 
 /* Tells whether the len bytes at s are well-formed UTF-8. */
 bool text_is_utf8(const char *s, size_t len);
+
+/* Returns the length of the longest well-formed UTF-8 prefix of the len
+ * bytes at s, which is the offset of the first invalid byte when the result
+ * is less than len. */
+size_t text_utf8_valid_length(const char *s, size_t len);
 
 /* Returns the number of terminal columns s (UTF-8) takes: 2 for East Asian
  * wide and full-width characters, 0 for combining marks, 1 otherwise. */

@@ -1,0 +1,1791 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reads the import template saved as CSV: decodes the file (UTF-8 with or
+ * without a byte-order mark, or GB18030), maps the header row, normalises
+ * every cell and checks its format. The checks that need other records
+ * (duplicates, identity verification) are left to the server.
+ */
+#include "template.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "codes.h"
+#include "idcard.h"
+#include "text.h"
+
+#define TEMPLATE_MAX_FILE_SIZE ((size_t)64 << 20)
+#define TEMPLATE_MAX_COLUMNS 10000
+/* A school's file contains a few thousand students, so this limit only
+ * bounds memory. Each row costs about 200 bytes plus its text (estimated
+ * from the struct sizes on x86-64). */
+#define TEMPLATE_MAX_ROWS 200000
+/* Findings past this many are counted but not stored (about 650 bytes each). */
+#define TEMPLATE_MAX_DIAGS 100000
+/* Records searched for the header row, for files with a title line. */
+#define TEMPLATE_HEADER_SEARCH 10
+/* Older birth dates are a warning: the student is probably mistyped. */
+#define TEMPLATE_MAX_AGE 30
+#define TEMPLATE_MAX_OTHER_ID_LEN 32
+#define TEMPLATE_SEPARATOR '\x1f'
+#define TEMPLATE_NOTICE_HINT "No action needed: the corrected value is imported."
+
+enum template_kind {
+    TEMPLATE_KIND_TEXT,
+    TEMPLATE_KIND_NAME,
+    TEMPLATE_KIND_CODE,
+    TEMPLATE_KIND_DATE,
+    TEMPLATE_KIND_MONTH,
+    TEMPLATE_KIND_ID,
+};
+
+struct template_field_info {
+    const char *header;
+    const char *id;
+    bool required;
+    enum template_kind kind;
+    unsigned options;           /* enum text_option flags */
+    enum codes_table table;     /* for TEMPLATE_KIND_CODE */
+};
+
+#define FW TEXT_OPT_FOLD_WIDTH
+static const struct template_field_info
+template_fields[TEMPLATE_FIELD_COUNT] = {
+    [TEMPLATE_NAME] = {"姓名", "name", true,
+        TEMPLATE_KIND_NAME, TEXT_OPT_NAME, 0},
+    [TEMPLATE_GENDER] = {"性别", "gender", true,
+        TEMPLATE_KIND_CODE, FW, CODES_GENDER},
+    [TEMPLATE_BIRTH_DATE] = {"出生日期", "birth_date", true,
+        TEMPLATE_KIND_DATE, FW, 0},
+    [TEMPLATE_ID_TYPE] = {"身份证件类型", "id_type", true,
+        TEMPLATE_KIND_CODE, FW, CODES_ID_TYPE},
+    [TEMPLATE_ID_NUMBER] = {"身份证件号", "id_number", false,
+        TEMPLATE_KIND_ID, FW | TEXT_OPT_UPPER, 0},
+    [TEMPLATE_NATIONALITY] = {"国籍/地区", "nationality", true,
+        TEMPLATE_KIND_CODE, FW, CODES_NATIONALITY},
+    [TEMPLATE_ETHNICITY] = {"民族", "ethnicity", true,
+        TEMPLATE_KIND_CODE, FW, CODES_ETHNICITY},
+    [TEMPLATE_GRADE] = {"年级", "grade", true,
+        TEMPLATE_KIND_TEXT, FW, 0},
+    [TEMPLATE_CLASS] = {"班级", "class", true,
+        TEMPLATE_KIND_TEXT, FW, 0},
+    [TEMPLATE_ENROL_MONTH] = {"入学年月", "enrol_month", true,
+        TEMPLATE_KIND_MONTH, FW, 0},
+    [TEMPLATE_OVERSEAS_STATUS] = {"港澳台侨外", "overseas_status", false,
+        TEMPLATE_KIND_CODE, FW, CODES_OVERSEAS_STATUS},
+    [TEMPLATE_HEALTH] = {"健康状况", "health", false,
+        TEMPLATE_KIND_CODE, FW, CODES_HEALTH},
+    [TEMPLATE_HOUSEHOLD_TYPE] = {"户口性质", "household_type", false,
+        TEMPLATE_KIND_CODE, FW, CODES_HOUSEHOLD_TYPE},
+    [TEMPLATE_ATTENDANCE] = {"就读方式", "attendance", false,
+        TEMPLATE_KIND_CODE, FW, CODES_ATTENDANCE},
+    [TEMPLATE_ENTRY_MODE] = {"入学方式", "entry_mode", false,
+        TEMPLATE_KIND_CODE, FW, CODES_ENTRY_MODE},
+    [TEMPLATE_ADDRESS] = {"现住址", "address", false,
+        TEMPLATE_KIND_TEXT, 0, 0},
+    [TEMPLATE_TELEPHONE] = {"联系电话", "telephone", false,
+        TEMPLATE_KIND_TEXT, FW, 0},
+    [TEMPLATE_CLASS_NUMBER] = {"班内学号", "class_number", false,
+        TEMPLATE_KIND_TEXT, FW, 0},
+};
+#undef FW
+
+/* Other headers seen in provincial versions of the template. */
+static const struct {
+    const char *header;
+    enum template_field field;
+} template_header_aliases[] = {
+    {"身份证件号码", TEMPLATE_ID_NUMBER},
+    {"身份证号", TEMPLATE_ID_NUMBER},
+    {"身份证号码", TEMPLATE_ID_NUMBER},
+    {"国籍", TEMPLATE_NATIONALITY},
+    {"国籍地区", TEMPLATE_NATIONALITY},
+};
+
+/* A finding of the current row, kept until the row is done so that the
+ * findings can be sorted into column order. */
+struct template_pending {
+    struct template_diag diag;
+    size_t column;
+    size_t sequence;
+};
+
+struct template_reader {
+    struct template_file *file;
+    struct xj_error *err;
+    int status;
+    char today[9];
+
+    /* The record being parsed. */
+    char **cells;
+    size_t cell_count;
+    size_t cell_capacity;
+    unsigned newlines;          /* line breaks inside its quoted cells */
+    bool too_many_columns;
+    unsigned line;              /* line of the file being parsed */
+    unsigned records;
+
+    /* Column index of each field, from the header row. */
+    bool have_header;
+    unsigned header_line;
+    size_t field_column[TEMPLATE_FIELD_COUNT];  /* SIZE_MAX when absent */
+
+    size_t row_capacity;
+    size_t diag_capacity;
+    size_t diags_dropped;
+    struct template_pending *pending;
+    size_t pending_count;
+    size_t pending_capacity;
+};
+
+const char *
+template_header(enum template_field field)
+{
+    if ((unsigned)field >= TEMPLATE_FIELD_COUNT) {
+        return "";
+    }
+    return template_fields[field].header;
+}
+
+const char *
+template_field_id(enum template_field field)
+{
+    if ((unsigned)field >= TEMPLATE_FIELD_COUNT) {
+        return "";
+    }
+    return template_fields[field].id;
+}
+
+bool
+template_field_is_required(enum template_field field)
+{
+    return (unsigned)field < TEMPLATE_FIELD_COUNT
+           && template_fields[field].required;
+}
+
+void
+template_free(struct template_file *file)
+{
+    if (file == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < file->row_count; i++) {
+        for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+            free(file->rows[i].value[f]);
+        }
+    }
+    free(file->rows);
+    free(file->diags);
+    free(file);
+}
+
+/* ---- Findings ---------------------------------------------------------- */
+
+/* Copies src into dst (size bytes), cutting at a UTF-8 character boundary. */
+static void
+template_copy_text(char *dst, size_t size, const char *src)
+{
+    size_t len = strlen(src);
+
+    if (len >= size) {
+        len = size - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80) {
+            len--;
+        }
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+/* Stores a finding in the file, growing the array as needed. */
+static int
+template_store_diag(struct template_reader *r, const struct template_diag *diag)
+{
+    struct template_file *file = r->file;
+
+    if (file->diag_count == r->diag_capacity) {
+        size_t capacity = r->diag_capacity ? r->diag_capacity * 2 : 64;
+        struct template_diag *diags = realloc(file->diags,
+                                              capacity * sizeof(*diags));
+
+        if (diags == NULL) {
+            return XJ_ERR_NOMEM;
+        }
+        file->diags = diags;
+        r->diag_capacity = capacity;
+    }
+    file->diags[file->diag_count++] = *diag;
+    return 0;
+}
+
+/* Stores a finding, or only counts it once TEMPLATE_MAX_DIAGS are stored. */
+static int
+template_append_diag(struct template_reader *r,
+                     const struct template_diag *diag)
+{
+    if (r->file->diag_count >= TEMPLATE_MAX_DIAGS) {
+        r->diags_dropped++;
+        return 0;
+    }
+    return template_store_diag(r, diag);
+}
+
+/* Fills a finding. value is shown masked when the field is the ID number. */
+static void
+template_diag_fill(struct template_diag *diag, unsigned row,
+                   enum template_field field, enum template_severity severity,
+                   const char *value, const char *hint, const char *message)
+{
+    memset(diag, 0, sizeof(*diag));
+    diag->row = row;
+    diag->field = field;
+    diag->severity = severity;
+    if (field == TEMPLATE_ID_NUMBER && value != NULL) {
+        char masked[IDCARD_MASK_SIZE];
+
+        idcard_mask(value, masked);
+        template_copy_text(diag->value, sizeof(diag->value), masked);
+    } else {
+        template_copy_text(diag->value, sizeof(diag->value), value ? value : "");
+    }
+    template_copy_text(diag->message, sizeof(diag->message), message);
+    template_copy_text(diag->hint, sizeof(diag->hint), hint ? hint : "");
+}
+
+/* Adds a finding about the header or the whole file, in the order found. */
+static void
+template_file_diag(struct template_reader *r, enum template_severity severity,
+                   const char *value, const char *hint, const char *fmt, ...)
+    XJ_PRINTF(5, 6);
+
+static void
+template_file_diag(struct template_reader *r, enum template_severity severity,
+                   const char *value, const char *hint, const char *fmt, ...)
+{
+    struct template_diag diag;
+    char message[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    template_diag_fill(&diag, r->header_line, TEMPLATE_FIELD_COUNT, severity,
+                       value, hint, message);
+    if (r->status == 0) {
+        r->status = template_append_diag(r, &diag);
+    }
+}
+
+/* Adds a finding about a cell of the current row. Returns the finding so
+ * that the caller can set id_only, or NULL when memory runs out. */
+static struct template_diag *
+template_cell_diag(struct template_reader *r, struct template_row *row,
+                   enum template_field field, enum template_severity severity,
+                   const char *value, const char *hint, const char *fmt, ...)
+    XJ_PRINTF(7, 8);
+
+static struct template_diag *
+template_cell_diag(struct template_reader *r, struct template_row *row,
+                   enum template_field field, enum template_severity severity,
+                   const char *value, const char *hint, const char *fmt, ...)
+{
+    struct template_pending *item;
+    char message[256];
+    va_list ap;
+
+    if (r->pending_count == r->pending_capacity) {
+        size_t capacity = r->pending_capacity ? r->pending_capacity * 2 : 16;
+        struct template_pending *pending = realloc(r->pending,
+                                                   capacity * sizeof(*pending));
+
+        if (pending == NULL) {
+            r->status = XJ_ERR_NOMEM;
+            return NULL;
+        }
+        r->pending = pending;
+        r->pending_capacity = capacity;
+    }
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+
+    item = &r->pending[r->pending_count];
+    template_diag_fill(&item->diag, row->row, field, severity, value, hint,
+                       message);
+    item->column =
+        field < TEMPLATE_FIELD_COUNT ? r->field_column[field] : SIZE_MAX;
+    item->sequence = r->pending_count++;
+    return &item->diag;
+}
+
+static int
+template_compare_pending(const void *a, const void *b)
+{
+    const struct template_pending *x = a;
+    const struct template_pending *y = b;
+
+    if (x->column != y->column) {
+        return x->column < y->column ? -1 : 1;
+    }
+    return (x->sequence > y->sequence) - (x->sequence < y->sequence);
+}
+
+/* Sets the error flags of the row from its findings and moves the findings
+ * to the file in column order. */
+static void
+template_flush_pending(struct template_reader *r, struct template_row *row)
+{
+    if (r->pending_count > 1) {
+        qsort(r->pending, r->pending_count, sizeof(*r->pending),
+              template_compare_pending);
+    }
+    for (size_t i = 0; i < r->pending_count; i++) {
+        const struct template_diag *diag = &r->pending[i].diag;
+
+        if (diag->severity == TEMPLATE_ERROR && diag->id_only) {
+            row->id_invalid = true;
+        } else if (diag->severity == TEMPLATE_ERROR) {
+            row->has_error = true;
+        }
+        if (r->status == 0) {
+            r->status = template_append_diag(r, diag);
+        }
+    }
+    r->pending_count = 0;
+}
+
+/* ---- Dates --------------------------------------------------------------- */
+
+enum template_date_form {
+    TEMPLATE_DATE_INVALID,
+    TEMPLATE_DATE_COMPACT, /* YYYYMMDD, or YYYYMM */
+    TEMPLATE_DATE_WRITTEN, /* 2008-01-01, 2008/1/1, 2008.1.1, 2008年1月1日 */
+    TEMPLATE_DATE_SERIAL,  /* an Excel serial number */
+};
+
+struct template_date {
+    int year;
+    int month;
+    int day;                    /* 0 when only a month was given */
+};
+
+/* Excel's serial number of 1970-01-01 in the 1900 date system. Serials from
+ * 61 on count days from 1899-12-30 because Excel treats 1900 as a leap year. */
+#define TEMPLATE_EXCEL_SERIAL_1970 25569
+#define TEMPLATE_EXCEL_SERIAL_MIN 20000     /* 1954-10-03 */
+#define TEMPLATE_EXCEL_SERIAL_MAX 60000     /* 2064-04-08 */
+
+static bool
+template_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool
+template_is_all_digits(const char *s)
+{
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        if (!template_is_digit(*s)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns the value of the n digits at s. */
+static int
+template_digits_value(const char *s, int n)
+{
+    int value = 0;
+
+    for (int i = 0; i < n; i++) {
+        value = value * 10 + (s[i] - '0');
+    }
+    return value;
+}
+
+/* Reads min to max digits at *p, and fails when more digits follow. */
+static bool
+template_read_number(const char **p, int min, int max, int *value)
+{
+    int count = 0;
+
+    *value = 0;
+    while (count < max && template_is_digit(**p)) {
+        *value = *value * 10 + (**p - '0');
+        (*p)++;
+        count++;
+    }
+    return count >= min && !template_is_digit(**p);
+}
+
+static bool
+template_skip_token(const char **p, const char *token)
+{
+    size_t len = strlen(token);
+
+    if (strncmp(*p, token, len) != 0) {
+        return false;
+    }
+    *p += len;
+    return true;
+}
+
+/* Tells whether the rest of s is empty or a time of day that Excel appends
+ * to dates, as in "2008/1/1 0:00". */
+static bool
+template_is_end_or_time(const char *s)
+{
+    if (*s == '\0') {
+        return true;
+    }
+    if (*s != ' ') {
+        return false;
+    }
+    while (*s == ' ') {
+        s++;
+    }
+    if (!template_is_digit(*s)) {
+        return false;
+    }
+    return strspn(s, "0123456789:") == strlen(s);
+}
+
+/* Converts days since 1970-01-01 to a civil date (proleptic Gregorian). */
+static void
+template_civil_from_days(long days, struct template_date *date)
+{
+    long z = days + 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+
+    date->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    date->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    date->year = (int)(yoe + era * 400 + (date->month <= 2));
+}
+
+/* Parses 2008-1-1, 2008/1/1, 2008.1.1 and 2008年1月1日, each with or without
+ * the day. */
+static enum template_date_form
+template_parse_written_date(const char *s, struct template_date *date)
+{
+    const char *p = s;
+    char separator = 0;
+
+    if (!template_read_number(&p, 4, 4, &date->year)) {
+        return TEMPLATE_DATE_INVALID;
+    }
+    if (!template_skip_token(&p, "年")) {
+        separator = *p;
+        if (separator != '-' && separator != '/' && separator != '.') {
+            return TEMPLATE_DATE_INVALID;
+        }
+        p++;
+    }
+    if (!template_read_number(&p, 1, 2, &date->month)) {
+        return TEMPLATE_DATE_INVALID;
+    }
+    if (separator == 0 && !template_skip_token(&p, "月") && *p != '\0') {
+        return TEMPLATE_DATE_INVALID;
+    }
+    if (template_is_end_or_time(p)) {
+        return TEMPLATE_DATE_WRITTEN;
+    }
+    if (separator != 0 && *p++ != separator) {
+        return TEMPLATE_DATE_INVALID;
+    }
+    if (!template_read_number(&p, 1, 2, &date->day)) {
+        return TEMPLATE_DATE_INVALID;
+    }
+    if (separator == 0) {
+        template_skip_token(&p, "日");
+    }
+    return template_is_end_or_time(p) ? TEMPLATE_DATE_WRITTEN
+                                      : TEMPLATE_DATE_INVALID;
+}
+
+/* Parses a date in any accepted form. date->day is 0 for a month. */
+static enum template_date_form
+template_parse_date(const char *s, struct template_date *date)
+{
+    size_t len = strlen(s);
+    long serial;
+
+    memset(date, 0, sizeof(*date));
+    if (!template_is_all_digits(s)) {
+        return template_parse_written_date(s, date);
+    }
+    if (len == 8 || len == 6) {
+        date->year = template_digits_value(s, 4);
+        date->month = template_digits_value(s + 4, 2);
+        date->day = len == 8 ? template_digits_value(s + 6, 2) : 0;
+        return TEMPLATE_DATE_COMPACT;
+    }
+    serial = strtol(s, NULL, 10);
+    if (len == 5 && serial >= TEMPLATE_EXCEL_SERIAL_MIN
+        && serial <= TEMPLATE_EXCEL_SERIAL_MAX) {
+        template_civil_from_days(serial - TEMPLATE_EXCEL_SERIAL_1970, date);
+        return TEMPLATE_DATE_SERIAL;
+    }
+    return TEMPLATE_DATE_INVALID;
+}
+
+/* Tells whether the date exists. A day of 0 means the whole month. */
+static bool
+template_date_is_real(const struct template_date *date)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30,
+                                 31, 31, 30, 31, 30, 31};
+    int max_day;
+
+    if (date->year < 1900 || date->month < 1 || date->month > 12
+        || date->day < 0) {
+        return false;
+    }
+    max_day = days[date->month - 1];
+    if (date->month == 2 && ((date->year % 4 == 0 && date->year % 100 != 0)
+                             || date->year % 400 == 0)) {
+        max_day = 29;
+    }
+    return date->day <= max_day;
+}
+
+/* Tells whether s is a real date written YYYYMMDD. */
+static bool
+template_is_compact_date(const char *s)
+{
+    struct template_date date;
+
+    return strlen(s) == 8
+        && template_parse_date(s, &date) == TEMPLATE_DATE_COMPACT
+        && date.day > 0 && template_date_is_real(&date);
+}
+
+/* ---- Cell checks --------------------------------------------------------- */
+
+/* Tells whether s is a number in scientific notation, as Excel shows long
+ * numbers: "4.10102E+17", "4.10102e17", "1.38E+10". */
+static bool
+template_is_scientific(const char *s)
+{
+    if (!template_is_digit(*s)) {
+        return false;
+    }
+    s += strspn(s, "0123456789");
+    if (*s == '.') {
+        s++;
+        s += strspn(s, "0123456789");
+    }
+    if (*s != 'E' && *s != 'e') {
+        return false;
+    }
+    s++;
+    if (*s == '+' || *s == '-') {
+        s++;
+    }
+    return template_is_all_digits(s);
+}
+
+static void
+template_set_value(struct template_reader *r, struct template_row *row,
+                   enum template_field field, const char *value)
+{
+    char *copy = strdup(value);
+
+    if (copy == NULL) {
+        r->status = XJ_ERR_NOMEM;
+        return;
+    }
+    free(row->value[field]);
+    row->value[field] = copy;
+}
+
+/* Appends phrase to a comma-separated list in buf. */
+static void
+template_add_phrase(char *buf, size_t size, const char *phrase)
+{
+    size_t len = strlen(buf);
+
+    snprintf(buf + len, size - len, "%s%s", len > 0 ? ", " : "", phrase);
+}
+
+/* Describes the enum text_change flags of one cell in words. */
+static void
+template_describe_changes(enum template_field field, unsigned changes,
+                          char *buf, size_t size)
+{
+    bool is_id = field == TEMPLATE_ID_NUMBER;
+
+    buf[0] = '\0';
+    if (changes & TEXT_CHANGE_FULLWIDTH) {
+        template_add_phrase(buf, size, "full-width characters converted to ASCII");
+    }
+    if (changes & TEXT_CHANGE_CASE) {
+        template_add_phrase(buf, size, is_id ? "lowercase x made uppercase"
+                                             : "lowercase letters made uppercase");
+    }
+    if (changes & TEXT_CHANGE_INVISIBLE) {
+        template_add_phrase(buf, size, "invisible characters removed");
+    }
+    if (changes & TEXT_CHANGE_TRIMMED) {
+        template_add_phrase(buf, size, "spaces at either end removed");
+    }
+    if (changes & TEXT_CHANGE_SPACES) {
+        template_add_phrase(buf, size,
+                            field == TEMPLATE_NAME || is_id
+                            ? "spaces inside the value removed"
+                            : "repeated or special spaces replaced by one space");
+    }
+    if (changes & TEXT_CHANGE_DOT) {
+        template_add_phrase(buf, size, "dot in the name replaced by the middle dot ·");
+    }
+    if (changes & TEXT_CHANGE_NFC) {
+        template_add_phrase(buf, size, "Unicode characters composed (NFC)");
+    }
+}
+
+/* Removes every space from s in place and returns whether one was removed. */
+static bool
+template_remove_spaces(char *s)
+{
+    char *out = s;
+    bool removed = false;
+
+    for (; *s != '\0'; s++) {
+        if (*s == ' ') {
+            removed = true;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+    return removed;
+}
+
+/* Normalises one cell into row->value[field] and adds a notice of what
+ * changed. */
+static void
+template_normalize_cell(struct template_reader *r, struct template_row *row,
+                        enum template_field field, const char *raw)
+{
+    const struct template_field_info *info = &template_fields[field];
+    unsigned changes = 0;
+    char *value = text_normalize(raw, info->options, &changes);
+    char description[200];
+
+    if (value == NULL) {
+        r->status = XJ_ERR_NOMEM;
+        return;
+    }
+    if (info->kind == TEMPLATE_KIND_ID && template_remove_spaces(value)) {
+        changes |= TEXT_CHANGE_SPACES;
+    }
+    free(row->value[field]);
+    row->value[field] = value;
+    if (changes == 0) {
+        return;
+    }
+    template_describe_changes(field, changes, description, sizeof(description));
+    template_cell_diag(r, row, field, TEMPLATE_NOTICE, value,
+                       TEMPLATE_NOTICE_HINT, "%s normalised: %s", info->header,
+                       description);
+}
+
+static void
+template_check_required(struct template_reader *r, struct template_row *row,
+                        enum template_field field)
+{
+    const struct template_field_info *info = &template_fields[field];
+
+    if (!info->required || row->value[field][0] != '\0') {
+        return;
+    }
+    template_cell_diag(r, row, field, TEMPLATE_ERROR, "",
+                       "Fill in this column for every student.",
+                       "missing %s", info->header);
+}
+
+/* Builds the hint of a value missing from a code table: a few codes. */
+static void
+template_code_hint(enum codes_table table, char *hint, size_t size)
+{
+    size_t count;
+    const struct codes_entry *entries = codes_entries(table, &count);
+    size_t len;
+
+    if (table == CODES_NATIONALITY) {
+        snprintf(hint, size, "Use a three-letter ISO 3166 code such as CHN (中国), "
+                 "HKG, MAC or TWN.");
+        return;
+    }
+    snprintf(hint, size, "Use one of the codes ");
+    for (size_t i = 0; i < count && i < 6; i++) {
+        len = strlen(hint);
+        snprintf(hint + len, size - len, "%s%s %s", i > 0 ? ", " : "",
+                 entries[i].code, entries[i].name);
+    }
+    len = strlen(hint);
+    snprintf(hint + len, size - len, "%s, or the name.", count > 6 ? " …" : "");
+}
+
+static void
+template_check_code(struct template_reader *r, struct template_row *row,
+                    enum template_field field)
+{
+    enum codes_table table = template_fields[field].table;
+    const char *value = row->value[field];
+    const char *code;
+    char hint[256];
+
+    if (*value == '\0') {
+        return;
+    }
+    code = codes_lookup(table, value);
+    if (code == NULL) {
+        template_code_hint(table, hint, sizeof(hint));
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, value, hint,
+                           "%s \"%s\" is not in the code table",
+                           template_fields[field].header, value);
+        return;
+    }
+    if (strcmp(code, value) == 0) {
+        return;
+    }
+
+    /* Excel drops the leading zero when a code cell is formatted as a number.
+     */
+    if (template_is_all_digits(value) && strlen(code) > strlen(value)) {
+        template_cell_diag(r, row, field, TEMPLATE_NOTICE, value,
+                           "Format the column as text in Excel to keep leading zeros.",
+                           "%s %s read as code %s because Excel dropped the leading zero",
+                           template_fields[field].header, value, code);
+    }
+    template_set_value(r, row, field, code);
+}
+
+/* Notes how a date was rewritten and stores the compact form. */
+static void
+template_store_date(struct template_reader *r, struct template_row *row,
+                    enum template_field field, enum template_date_form form,
+                    const char *compact)
+{
+    const char *value = row->value[field];
+    const char *header = template_fields[field].header;
+
+    if (form == TEMPLATE_DATE_SERIAL) {
+        template_cell_diag(r, row, field, TEMPLATE_NOTICE, value,
+                           "Check the date, and format the column as text in Excel.",
+                           "%s %s is an Excel serial number and was read as %s",
+                           header, value, compact);
+    } else if (strcmp(value, compact) != 0) {
+        template_cell_diag(r, row, field, TEMPLATE_NOTICE, value,
+                           TEMPLATE_NOTICE_HINT, "%s %s rewritten as %s", header,
+                           value, compact);
+    }
+    template_set_value(r, row, field, compact);
+}
+
+/* Returns the age in whole years on today (YYYYMMDD) of someone born on
+ * birth (YYYYMMDD). */
+static int
+template_age(const char *birth, const char *today)
+{
+    int age = template_digits_value(today, 4) - template_digits_value(birth, 4);
+
+    if (strncmp(today + 4, birth + 4, 4) < 0) {
+        age--;
+    }
+    return age;
+}
+
+static void
+template_check_birth_date(struct template_reader *r, struct template_row *row)
+{
+    const enum template_field field = TEMPLATE_BIRTH_DATE;
+    const char *value = row->value[field];
+    struct template_date date;
+    enum template_date_form form;
+    char compact[16];
+
+    if (*value == '\0') {
+        return;
+    }
+    form = template_parse_date(value, &date);
+    if (form == TEMPLATE_DATE_INVALID || date.day == 0) {
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, value,
+                           "Write the date as YYYYMMDD, for example 20080101.",
+                           "birth date \"%s\" is not a date", value);
+        return;
+    }
+    if (!template_date_is_real(&date)) {
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, value,
+                           "Copy the date from the household register.",
+                           "birth date %s does not exist", value);
+        return;
+    }
+    snprintf(compact, sizeof(compact), "%04d%02d%02d", date.year, date.month,
+             date.day);
+    template_store_date(r, row, field, form, compact);
+    if (strcmp(compact, r->today) > 0) {
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, compact,
+                           "Copy the date from the household register.",
+                           "birth date %s is in the future", compact);
+    } else if (template_age(compact, r->today) > TEMPLATE_MAX_AGE) {
+        template_cell_diag(r, row, field, TEMPLATE_WARNING, compact,
+                           "Check the year against the household register.",
+                           "birth date %s makes the student %d years old",
+                           compact, template_age(compact, r->today));
+    }
+}
+
+/* Compares the enrolment month with the birth date and today. */
+static void
+template_check_enrol_order(struct template_reader *r, struct template_row *row,
+                           const char *month)
+{
+    const char *birth = row->value[TEMPLATE_BIRTH_DATE];
+    int today_months = template_digits_value(r->today, 4) * 12
+                       + template_digits_value(r->today + 4, 2);
+    int enrol_months = template_digits_value(month, 4) * 12
+                       + template_digits_value(month + 4, 2);
+
+    if (template_is_compact_date(birth) && strncmp(month, birth, 6) < 0) {
+        template_cell_diag(r, row, TEMPLATE_ENROL_MONTH, TEMPLATE_ERROR, month,
+                           "Check the enrolment month and the birth date.",
+                           "enrolment month %s is before the birth date %s",
+                           month, birth);
+    } else if (enrol_months > today_months + 12) {
+        template_cell_diag(
+            r, row, TEMPLATE_ENROL_MONTH, TEMPLATE_WARNING, month,
+            "Check the year of the enrolment month.",
+            "enrolment month %s is more than a year in the future", month);
+    }
+}
+
+static void
+template_check_enrol_month(struct template_reader *r, struct template_row *row)
+{
+    const enum template_field field = TEMPLATE_ENROL_MONTH;
+    const char *value = row->value[field];
+    struct template_date date;
+    enum template_date_form form;
+    char compact[16];
+
+    if (*value == '\0') {
+        return;
+    }
+    form = template_parse_date(value, &date);
+    if (form == TEMPLATE_DATE_INVALID) {
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, value,
+                           "Write the month as YYYYMM, for example 202009.",
+                           "enrolment month \"%s\" is not a month", value);
+        return;
+    }
+    if (!template_date_is_real(&date)) {
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, value,
+                           "Write the month as YYYYMM, for example 202009.",
+                           "enrolment month %s does not exist", value);
+        return;
+    }
+    snprintf(compact, sizeof(compact), "%04d%02d", date.year, date.month);
+    template_store_date(r, row, field, form, compact);
+    template_check_enrol_order(r, row, compact);
+}
+
+static void
+template_check_name(struct template_reader *r, struct template_row *row)
+{
+    const char *name = row->value[TEMPLATE_NAME];
+
+    /* Saving as ANSI CSV turns characters outside GBK into '?'. */
+    if (strchr(name, '?') != NULL || strstr(name, "\xEF\xBF\xBD") != NULL) {
+        template_cell_diag(r, row, TEMPLATE_NAME, TEMPLATE_WARNING, name,
+                           "Save the file as CSV UTF-8 and type the missing character "
+                           "again.",
+                           "name contains a question mark or replacement character, "
+                           "so a character was probably lost when the file was saved");
+    }
+}
+
+static void
+template_check_telephone(struct template_reader *r, struct template_row *row)
+{
+    const char *value = row->value[TEMPLATE_TELEPHONE];
+
+    if (strspn(value, "0123456789+-() ") != strlen(value)) {
+        template_cell_diag(r, row, TEMPLATE_TELEPHONE, TEMPLATE_WARNING, value,
+                           "Write only digits, spaces, and the characters + - ( ).",
+                           "telephone number contains other characters");
+    }
+}
+
+/* Adds an ID number fault, which marks the row id_invalid. */
+static void
+template_id_fault(struct template_reader *r, struct template_row *row,
+                  const char *hint, const char *message)
+{
+    struct template_diag *diag;
+
+    diag = template_cell_diag(r, row, TEMPLATE_ID_NUMBER, TEMPLATE_ERROR,
+                              row->value[TEMPLATE_ID_NUMBER], hint, "%s", message);
+    if (diag != NULL) {
+        diag->id_only = true;
+    }
+}
+
+static void
+template_check_resident_id(struct template_reader *r, struct template_row *row)
+{
+    const char *id = row->value[TEMPLATE_ID_NUMBER];
+    const char *gender = row->value[TEMPLATE_GENDER];
+    const char *birth = row->value[TEMPLATE_BIRTH_DATE];
+    char gender_code = 0;
+    struct xj_error err;
+    struct template_diag *diag;
+
+    if (strcmp(gender, "1") == 0 || strcmp(gender, "2") == 0) {
+        gender_code = gender[0];
+    }
+    if (idcard_check(id, gender_code,
+                     template_is_compact_date(birth) ? birth : NULL, r->today,
+                     &err)
+        != IDCARD_OK) {
+        template_id_fault(r, row, err.hint, err.message);
+        return;
+    }
+    if (!idcard_region_is_known(id)) {
+        diag = template_cell_diag(
+            r, row, TEMPLATE_ID_NUMBER, TEMPLATE_WARNING, id,
+            "Check the number against the household register "
+            "and keep it if they match.",
+            "county code %.6s unknown since 2024; old numbers "
+            "keep abolished codes",
+            id);
+        if (diag != NULL) {
+            diag->id_only = true;
+        }
+    }
+}
+
+/* Checks the number of an ID document other than the resident ID card. */
+static void
+template_check_other_id(struct template_reader *r, struct template_row *row)
+{
+    const char *id = row->value[TEMPLATE_ID_NUMBER];
+    char message[160];
+
+    if (template_is_scientific(id)) {
+        template_id_fault(r, row,
+                          "Format the ID number column as text in Excel, then retype "
+                          "the numbers.",
+                          "ID number was turned into a number in scientific notation, "
+                          "so its digits are lost");
+    } else if (strlen(id) > TEMPLATE_MAX_OTHER_ID_LEN) {
+        snprintf(message, sizeof(message),
+                 "ID number has %zu characters, more than the maximum of %d",
+                 strlen(id), TEMPLATE_MAX_OTHER_ID_LEN);
+        template_id_fault(r, row, "Copy the number from the ID document.", message);
+    } else if (strspn(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ()-") != strlen(id)) {
+        template_id_fault(r, row,
+                          "Copy the number from the ID document using only digits, "
+                          "letters, parentheses and hyphens.",
+                          "ID number contains characters other than digits, letters, "
+                          "parentheses and hyphens");
+    }
+}
+
+static void
+template_check_id_number(struct template_reader *r, struct template_row *row)
+{
+    const char *type = row->value[TEMPLATE_ID_TYPE];
+    const char *id = row->value[TEMPLATE_ID_NUMBER];
+
+    if (*id == '\0') {
+        if (strcmp(type, "Z") != 0) {
+            template_id_fault(r, row,
+                              "Fill in the ID number, or set the ID type to Z (其他) "
+                              "when the student has no ID document.",
+                              "missing 身份证件号");
+        }
+        return;
+    }
+    if (strcmp(type, "1") == 0) {
+        template_check_resident_id(r, row);
+    } else {
+        template_check_other_id(r, row);
+    }
+}
+
+/* ---- Rows ---------------------------------------------------------------- */
+
+/* Tells whether every cell of the record is blank or invisible. */
+static int
+template_record_is_empty(struct template_reader *r, bool *empty)
+{
+    *empty = true;
+    for (size_t i = 0; i < r->cell_count && *empty; i++) {
+        const char *cell = r->cells[i];
+        char *value;
+
+        if (strspn(cell, " \t\r\n") == strlen(cell)) {
+            continue;
+        }
+        value = text_normalize(cell, 0, NULL);
+        if (value == NULL) {
+            return XJ_ERR_NOMEM;
+        }
+        *empty = *value == '\0';
+        free(value);
+    }
+    return 0;
+}
+
+static struct template_row *
+template_row_new(struct template_reader *r, unsigned line)
+{
+    struct template_file *file = r->file;
+    struct template_row *row;
+
+    if (file->row_count == TEMPLATE_MAX_ROWS) {
+        r->status = xj_error_set(r->err, XJ_ERR_TOO_LARGE, "", "",
+                                 "Split the students into several files, for "
+                                 "example one per grade.",
+                                 "file has more than %d student rows",
+                                 TEMPLATE_MAX_ROWS);
+        return NULL;
+    }
+    if (file->row_count == r->row_capacity) {
+        size_t capacity = r->row_capacity ? r->row_capacity * 2 : 64;
+        struct template_row *rows =
+            realloc(file->rows, capacity * sizeof(*rows));
+
+        if (rows == NULL) {
+            r->status = XJ_ERR_NOMEM;
+            return NULL;
+        }
+        file->rows = rows;
+        r->row_capacity = capacity;
+    }
+    row = &file->rows[file->row_count++];
+    memset(row, 0, sizeof(*row));
+    row->row = line;
+    return row;
+}
+
+/* Runs the checks of one field after every cell is normalised. */
+static void
+template_check_field(struct template_reader *r, struct template_row *row,
+                     enum template_field field)
+{
+    const struct template_field_info *info = &template_fields[field];
+    const char *value = row->value[field];
+
+    template_check_required(r, row, field);
+    if (info->kind != TEMPLATE_KIND_NAME && info->kind != TEMPLATE_KIND_ID
+        && template_is_scientific(value)) {
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, value,
+                           "Format the column as text in Excel, then retype the values.",
+                           "%s \"%s\" was turned into a number in scientific notation, "
+                           "so its digits are lost", info->header, value);
+        return;
+    }
+    switch (info->kind) {
+    case TEMPLATE_KIND_NAME:
+        template_check_name(r, row);
+        break;
+    case TEMPLATE_KIND_CODE:
+        template_check_code(r, row, field);
+        break;
+    case TEMPLATE_KIND_DATE:
+        template_check_birth_date(r, row);
+        break;
+    case TEMPLATE_KIND_MONTH:
+        template_check_enrol_month(r, row);
+        break;
+    case TEMPLATE_KIND_ID:
+        template_check_id_number(r, row);
+        break;
+    case TEMPLATE_KIND_TEXT:
+        if (field == TEMPLATE_TELEPHONE) {
+            template_check_telephone(r, row);
+        }
+        break;
+    }
+}
+
+static void
+template_process_row(struct template_reader *r, unsigned line)
+{
+    struct template_row *row;
+    bool empty;
+
+    r->status = template_record_is_empty(r, &empty);
+    if (r->status != 0 || empty) {
+        return;
+    }
+    row = template_row_new(r, line);
+    if (row == NULL) {
+        return;
+    }
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
+        size_t column = r->field_column[f];
+        const char *raw = column < r->cell_count ? r->cells[column] : "";
+
+        template_normalize_cell(r, row, (enum template_field)f, raw);
+    }
+
+    /* Fields in template order, so that the ID number check gets the gender
+     * and birth date already converted to codes. */
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
+        template_check_field(r, row, (enum template_field)f);
+    }
+    template_flush_pending(r, row);
+}
+
+/* ---- Header -------------------------------------------------------------- */
+
+/* Normalises a header cell: full-width forms, spaces, the marks of required
+ * columns ("*", "★", "☆"), and a note in brackets such as "(YYYYMMDD)". */
+static char *
+template_normalize_header(const char *cell)
+{
+    static const char *const marks[] = {"*", "★", "☆", " "};
+    char *header = text_normalize(cell, TEXT_OPT_FOLD_WIDTH, NULL);
+    char *bracket;
+
+    if (header == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+        size_t len = strlen(marks[i]);
+        char *found;
+
+        while ((found = strstr(header, marks[i])) != NULL) {
+            memmove(found, found + len, strlen(found + len) + 1);
+        }
+    }
+    bracket = strchr(header, '(');
+    if (bracket != NULL && bracket != header) {
+        *bracket = '\0';
+    }
+    return header;
+}
+
+/* Returns the field of a normalised header, or TEMPLATE_FIELD_COUNT. */
+static enum template_field
+template_match_header(const char *header)
+{
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+        if (strcmp(header, template_fields[f].header) == 0
+            || strcasecmp(header, template_fields[f].id) == 0) {
+            return (enum template_field)f;
+        }
+    }
+    for (size_t i = 0; i < sizeof(template_header_aliases)
+                           / sizeof(template_header_aliases[0]); i++) {
+        if (strcmp(header, template_header_aliases[i].header) == 0) {
+            return template_header_aliases[i].field;
+        }
+    }
+    return TEMPLATE_FIELD_COUNT;
+}
+
+/* Maps the columns of the record. Returns how many cells are known
+ * headers, or a negative status. */
+static int
+template_map_columns(struct template_reader *r, enum template_field *fields)
+{
+    int known = 0;
+
+    for (size_t i = 0; i < r->cell_count; i++) {
+        char *header = template_normalize_header(r->cells[i]);
+
+        if (header == NULL) {
+            return XJ_ERR_NOMEM;
+        }
+        fields[i] = template_match_header(header);
+        known += fields[i] != TEMPLATE_FIELD_COUNT;
+        free(header);
+    }
+    return known;
+}
+
+/* Records the column of each field and warns about the other columns. */
+static void
+template_apply_header(struct template_reader *r,
+                      const enum template_field *fields)
+{
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+        r->field_column[f] = SIZE_MAX;
+    }
+    for (size_t i = 0; i < r->cell_count; i++) {
+        enum template_field field = fields[i];
+        char *header = text_normalize(r->cells[i], 0, NULL);
+
+        if (header == NULL) {
+            r->status = XJ_ERR_NOMEM;
+            return;
+        }
+        if (field == TEMPLATE_FIELD_COUNT && *header != '\0') {
+            template_file_diag(r, TEMPLATE_WARNING, header,
+                               "Remove the column, or rename it to a template header.",
+                               "unknown column \"%s\" is ignored", header);
+        } else if (field != TEMPLATE_FIELD_COUNT
+                   && r->field_column[field] != SIZE_MAX) {
+            template_file_diag(r, TEMPLATE_WARNING, header,
+                               "Remove the second column.",
+                               "column \"%s\" appears twice, so only the first is read",
+                               header);
+        } else if (field != TEMPLATE_FIELD_COUNT) {
+            r->field_column[field] = i;
+        }
+        free(header);
+    }
+}
+
+/* Fails the file when a required column, or the ID number, is absent. */
+static void
+template_check_columns(struct template_reader *r)
+{
+    char missing[200] = "";
+
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+        if ((template_fields[f].required || f == TEMPLATE_ID_NUMBER)
+            && r->field_column[f] == SIZE_MAX) {
+            template_add_phrase(missing, sizeof(missing),
+                                template_fields[f].header);
+        }
+    }
+    if (missing[0] != '\0') {
+        r->status = xj_error_set(r->err, XJ_ERR_INVALID, "", missing,
+                                 "Add the columns with these headers, or download "
+                                 "the template again.",
+                                 "missing required columns: %s", missing);
+    }
+}
+
+/* Treats the record as the header row when at least three cells are
+ * template headers. Records before it, such as a title line, are skipped. */
+static void
+template_try_header(struct template_reader *r, unsigned line)
+{
+    enum template_field *fields;
+    int known;
+
+    fields = calloc(r->cell_count + 1, sizeof(*fields));
+    if (fields == NULL) {
+        r->status = XJ_ERR_NOMEM;
+        return;
+    }
+    known = template_map_columns(r, fields);
+    if (known < 0) {
+        r->status = known;
+    } else if (known >= 3) {
+        r->have_header = true;
+        r->header_line = line;
+        template_apply_header(r, fields);
+        if (r->status == 0) {
+            template_check_columns(r);
+        }
+    } else if (++r->records >= TEMPLATE_HEADER_SEARCH) {
+        r->status = xj_error_set(r->err, XJ_ERR_INVALID, "", "",
+                                 "Put the column headers of the template, such as "
+                                 "姓名 and 性别, in the first row.",
+                                 "no header row found in the first %d rows",
+                                 TEMPLATE_HEADER_SEARCH);
+    }
+    free(fields);
+}
+
+/* ---- CSV parsing --------------------------------------------------------- */
+
+/* Tells whether the byte at p ends a line: LF, or CR not followed by LF. */
+static bool
+template_is_line_end(const char *p, const char *end)
+{
+    return *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
+}
+
+static void
+template_free_cells(struct template_reader *r)
+{
+    for (size_t i = 0; i < r->cell_count; i++) {
+        free(r->cells[i]);
+    }
+    r->cell_count = 0;
+    r->newlines = 0;
+    r->too_many_columns = false;
+}
+
+/* libcsv field callback: stores a copy of the cell. */
+static void
+template_on_field(void *data, size_t len, void *arg)
+{
+    struct template_reader *r = arg;
+    const char *text = data != NULL ? data : "";
+    char *cell;
+
+    if (r->status != 0 || r->too_many_columns) {
+        return;
+    }
+    if (r->cell_count == TEMPLATE_MAX_COLUMNS) {
+        r->too_many_columns = true;
+        return;
+    }
+    if (r->cell_count == r->cell_capacity) {
+        size_t capacity = r->cell_capacity ? r->cell_capacity * 2 : 32;
+        char **cells = realloc(r->cells, capacity * sizeof(*cells));
+
+        if (cells == NULL) {
+            r->status = XJ_ERR_NOMEM;
+            return;
+        }
+        r->cells = cells;
+        r->cell_capacity = capacity;
+    }
+    cell = malloc(len + 1);
+    if (cell == NULL) {
+        r->status = XJ_ERR_NOMEM;
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        /* A NUL byte would end the C string early. U+0001 is a control
+         * character, so text_normalize removes it and reports it. */
+        cell[i] = text[i] != '\0' ? text[i] : '\x01';
+        r->newlines += template_is_line_end(text + i, text + len);
+    }
+    cell[len] = '\0';
+    r->cells[r->cell_count++] = cell;
+}
+
+/* libcsv record callback: the record ends on the line being parsed. */
+static void
+template_on_record(int terminator, void *arg)
+{
+    struct template_reader *r = arg;
+    unsigned line = r->line - r->newlines;
+
+    (void)terminator;
+    if (r->status == 0 && r->too_many_columns) {
+        r->status = xj_error_set(r->err, XJ_ERR_TOO_LARGE, "", "",
+                                 "Delete the empty columns to the right of the table.",
+                                 "row %u has more than %d columns", line,
+                                 TEMPLATE_MAX_COLUMNS);
+    } else if (r->status == 0 && !r->have_header) {
+        template_try_header(r, line);
+    } else if (r->status == 0) {
+        template_process_row(r, line);
+    }
+    template_free_cells(r);
+}
+
+/* libcsv space test that keeps every space in the cell. */
+static int
+template_no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+/* Feeds the text to libcsv one line at a time to count lines. libcsv skips
+ * empty lines without a callback, so counting records would not do. */
+static int
+template_parse(struct template_reader *r, const char *text, size_t len)
+{
+    struct csv_parser parser;
+    const char *end = text + len;
+    const char *p = text;
+
+    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+        return XJ_ERR_NOMEM;
+    }
+
+    /* Keep spaces around unquoted cells so that the notices report them. */
+    csv_set_space_func(&parser, template_no_space);
+    r->line = 1;
+    while (p < end && r->status == 0) {
+        const char *eol = p;
+
+        while (eol < end && !template_is_line_end(eol, end)) {
+            eol++;
+        }
+        eol = eol < end ? eol + 1 : end;
+        if (csv_parse(&parser, p, (size_t)(eol - p), template_on_field,
+                      template_on_record, r) != (size_t)(eol - p)) {
+            r->status = r->status != 0 ? r->status : XJ_ERR_NOMEM;
+        }
+        p = eol;
+        r->line++;
+    }
+    r->line--;
+    if (r->status == 0) {
+        csv_fini(&parser, template_on_field, template_on_record, r);
+    }
+    csv_free(&parser);
+    template_free_cells(r);
+    return r->status;
+}
+
+/* ---- Reading and decoding the file --------------------------------------- */
+
+static int
+template_load(const char *path, char **data, size_t *len, struct xj_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    struct stat st;
+    int rc = 0;
+
+    *data = NULL;
+    if (fp == NULL) {
+        return xj_error_set(err, XJ_ERR_IO, "", path, "Check the file name.",
+                            "cannot open %s: %s", path, strerror(errno));
+    }
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = xj_error_set(err, XJ_ERR_IO, "", path, "Give the path of a CSV file.",
+                          "%s is not a regular file", path);
+        goto out;
+    }
+    if ((uintmax_t)st.st_size > TEMPLATE_MAX_FILE_SIZE) {
+        rc = xj_error_set(err, XJ_ERR_TOO_LARGE, "", path,
+                          "Split the students into several files, for example one "
+                          "per grade.",
+                          "%s has %jd bytes, more than the limit of 64 MiB",
+                          path, (intmax_t)st.st_size);
+        goto out;
+    }
+    *data = malloc((size_t)st.st_size + 1);
+    if (*data == NULL) {
+        rc = XJ_ERR_NOMEM;
+        goto out;
+    }
+    *len = fread(*data, 1, (size_t)st.st_size, fp);
+    if (ferror(fp)) {
+        rc = xj_error_set(err, XJ_ERR_IO, "", path, NULL, "cannot read %s: %s",
+                          path, strerror(errno));
+        goto out;
+    }
+    (*data)[*len] = '\0';
+out:
+    fclose(fp);
+    if (rc != 0) {
+        free(*data);
+        *data = NULL;
+    }
+    return rc;
+}
+
+/* Converts GB18030 (which includes GBK and GB2312) to UTF-8. */
+static int
+template_from_gb18030(const char *in, size_t len, char **out, size_t *out_len,
+                      struct xj_error *err)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    char *src = (char *)in;
+    size_t left = len;
+    size_t capacity = len * 2 + 16;     /* GB18030 grows by 1.5 at most */
+    char *buf = malloc(capacity + 1);
+    char *dst = buf;
+    size_t room = capacity;
+    int rc = 0;
+
+    if (cd == (iconv_t)-1 || buf == NULL) {
+        rc = cd == (iconv_t)-1 ? xj_error_set(err, XJ_ERR_INTERNAL, "", "", NULL,
+                                              "iconv cannot convert from GB18030")
+                               : XJ_ERR_NOMEM;
+        goto out;
+    }
+    if (iconv(cd, &src, &left, &dst, &room) == (size_t)-1) {
+        rc = xj_error_set(err, XJ_ERR_INVALID, "", "",
+                          "Open the file in Excel or WPS and save it as "
+                          "\"CSV UTF-8 (Comma delimited)\".",
+                          "file is neither UTF-8 nor GB18030: invalid byte at offset %zu",
+                          (size_t)(src - in));
+        goto out;
+    }
+    *dst = '\0';
+    *out_len = (size_t)(dst - buf);
+    *out = buf;
+    buf = NULL;
+out:
+    if (cd != (iconv_t)-1) {
+        iconv_close(cd);
+    }
+    free(buf);
+    return rc;
+}
+
+/* Rejects files that are not text: Excel workbooks and UTF-16 text. */
+static int
+template_check_kind(const char *data, size_t len, struct xj_error *err)
+{
+    static const char hint[] = "Open the file in Excel or WPS and save it as "
+                               "\"CSV UTF-8 (Comma delimited)\".";
+
+    if (len >= 4 && (memcmp(data, "PK\x03\x04", 4) == 0
+                     || memcmp(data, "\xD0\xCF\x11\xE0", 4) == 0)) {
+        return xj_error_set(err, XJ_ERR_INVALID, "", "", hint,
+                            "file is an Excel workbook, not a CSV file");
+    }
+    if (len >= 2 && (memcmp(data, "\xFF\xFE", 2) == 0
+                     || memcmp(data, "\xFE\xFF", 2) == 0)) {
+        return xj_error_set(err, XJ_ERR_INVALID, "", "", hint,
+                            "file is UTF-16 text, not a CSV file in UTF-8 or GB18030");
+    }
+    return 0;
+}
+
+/* Replaces *data by its UTF-8 text without a byte-order mark. */
+static int
+template_decode(char **data, size_t *len, const char **encoding,
+                struct xj_error *err)
+{
+    char *converted = NULL;
+    size_t converted_len = 0;
+    size_t valid;
+    int rc = template_check_kind(*data, *len, err);
+
+    if (rc != 0) {
+        return rc;
+    }
+    if (*len >= 3 && memcmp(*data, "\xEF\xBB\xBF", 3) == 0) {
+        *encoding = "UTF-8 with BOM";
+        memmove(*data, *data + 3, *len - 3 + 1);
+        *len -= 3;
+        valid = text_utf8_valid_length(*data, *len);
+        if (valid == *len) {
+            return 0;
+        }
+        return xj_error_set(err, XJ_ERR_INVALID, "", "",
+                            "Open the file in Excel or WPS and save it again as "
+                            "\"CSV UTF-8 (Comma delimited)\".",
+                            "file starts as UTF-8 but has an invalid byte at offset %zu",
+                            valid + 3);
+    }
+    if (text_is_utf8(*data, *len)) {
+        *encoding = "UTF-8";
+        return 0;
+    }
+    rc = template_from_gb18030(*data, *len, &converted, &converted_len, err);
+    if (rc != 0) {
+        return rc;
+    }
+    free(*data);
+    *data = converted;
+    *len = converted_len;
+    *encoding = "GB18030";
+    return 0;
+}
+
+/* ---- Import keys --------------------------------------------------------- */
+
+struct template_key_item {
+    unsigned char digest[32];
+    size_t row;
+};
+
+/* Hashes the identity fields of a row, joined by U+001F, and when
+ * occurrence is not NULL a separator and the occurrence index. */
+static int
+template_hash_row(const struct template_row *row, const char *occurrence,
+                  unsigned char digest[32])
+{
+    static const enum template_field fields[] = {
+        TEMPLATE_NAME, TEMPLATE_GENDER, TEMPLATE_BIRTH_DATE, TEMPLATE_ID_TYPE,
+        TEMPLATE_ID_NUMBER,
+    };
+    static const char separator = TEMPLATE_SEPARATOR;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+
+    for (size_t i = 0; ok && i < sizeof(fields) / sizeof(fields[0]); i++) {
+        const char *value = row->value[fields[i]];
+
+        ok = (i == 0 || EVP_DigestUpdate(ctx, &separator, 1))
+             && EVP_DigestUpdate(ctx, value, strlen(value));
+    }
+    if (ok && occurrence != NULL) {
+        ok = EVP_DigestUpdate(ctx, &separator, 1)
+             && EVP_DigestUpdate(ctx, occurrence, strlen(occurrence));
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, digest, NULL);
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : XJ_ERR_INTERNAL;
+}
+
+static int
+template_compare_key_items(const void *a, const void *b)
+{
+    const struct template_key_item *x = a;
+    const struct template_key_item *y = b;
+    int c = memcmp(x->digest, y->digest, sizeof(x->digest));
+
+    if (c != 0) {
+        return c;
+    }
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Writes the import key of the row from its occurrence index. */
+static int
+template_write_key(struct template_row *row, size_t occurrence)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char digest[32];
+    char index[24];
+    int rc;
+
+    snprintf(index, sizeof(index), "%zu", occurrence);
+    rc = template_hash_row(row, index, digest);
+    for (size_t i = 0; rc == 0 && i < 16; i++) {
+        row->import_key[2 * i] = hex[digest[i] >> 4];
+        row->import_key[2 * i + 1] = hex[digest[i] & 0x0F];
+    }
+    row->import_key[32] = '\0';
+    return rc;
+}
+
+/* Gives every row its import key. Rows with equal identity fields are
+ * numbered in file order, found by sorting the hashes of those fields. */
+static int
+template_assign_keys(struct template_file *file)
+{
+    struct template_key_item *items =
+        calloc(file->row_count + 1, sizeof(*items));
+    size_t occurrence = 0;
+    int rc = 0;
+
+    if (items == NULL) {
+        return XJ_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < file->row_count && rc == 0; i++) {
+        items[i].row = i;
+        rc = template_hash_row(&file->rows[i], NULL, items[i].digest);
+    }
+    if (rc == 0) {
+        qsort(items, file->row_count, sizeof(*items),
+              template_compare_key_items);
+    }
+    for (size_t i = 0; i < file->row_count && rc == 0; i++) {
+        bool repeat = i > 0 && memcmp(items[i].digest, items[i - 1].digest,
+                                      sizeof(items[i].digest)) == 0;
+
+        occurrence = repeat ? occurrence + 1 : 0;
+        rc = template_write_key(&file->rows[items[i].row], occurrence);
+    }
+    free(items);
+    return rc;
+}
+
+/* ---- Entry point --------------------------------------------------------- */
+
+static int
+template_set_today(struct template_reader *r, const char *today)
+{
+    time_t now;
+    struct tm tm;
+
+    if (today != NULL) {
+        if (strlen(today) != 8 || !template_is_compact_date(today)) {
+            return xj_error_set(r->err, XJ_ERR_INVALID, "today", today,
+                                "Give the date as YYYYMMDD.",
+                                "today's date \"%s\" is not a date", today);
+        }
+        memcpy(r->today, today, 9);
+        return 0;
+    }
+    now = time(NULL);
+    localtime_r(&now, &tm);
+    if (strftime(r->today, sizeof(r->today), "%Y%m%d", &tm) != 8) {
+        return xj_error_set(r->err, XJ_ERR_INTERNAL, "today", "", NULL,
+                            "cannot format the current date");
+    }
+    return 0;
+}
+
+/* Parses the decoded text and finishes the file: header found, the count
+ * of findings that did not fit, and the import keys. */
+static int
+template_read_text(struct template_reader *r, const char *text, size_t len)
+{
+    int rc = template_parse(r, text, len);
+
+    if (rc == 0 && !r->have_header) {
+        rc = xj_error_set(r->err, XJ_ERR_INVALID, "", "",
+                          "Put the column headers of the template, such as 姓名 "
+                          "and 性别, in the first row.",
+                          len == 0 ? "file is empty" : "file has no header row");
+    }
+    if (rc == 0 && r->diags_dropped > 0) {
+        struct template_diag diag;
+        char message[128];
+
+        snprintf(message, sizeof(message), "%zu further findings are not listed",
+                 r->diags_dropped);
+        template_diag_fill(&diag, 0, TEMPLATE_FIELD_COUNT, TEMPLATE_WARNING, "",
+                           "Correct the findings listed and check the file again.",
+                           message);
+        rc = template_store_diag(r, &diag);
+    }
+    if (rc == 0) {
+        rc = template_assign_keys(r->file);
+    }
+    return rc;
+}
+
+int
+template_read(const char *path, const char *today, struct template_file **out,
+              struct xj_error *err)
+{
+    struct template_reader reader;
+    char *data = NULL;
+    size_t len = 0;
+    int rc;
+
+    *out = NULL;
+    xj_error_clear(err);
+    memset(&reader, 0, sizeof(reader));
+    reader.err = err;
+    reader.file = calloc(1, sizeof(*reader.file));
+    if (reader.file == NULL) {
+        return XJ_ERR_NOMEM;
+    }
+    rc = template_set_today(&reader, today);
+    if (rc == 0) {
+        rc = template_load(path, &data, &len, err);
+    }
+    if (rc == 0) {
+        rc = template_decode(&data, &len, &reader.file->encoding, err);
+    }
+    if (rc == 0) {
+        rc = template_read_text(&reader, data, len);
+    }
+    free(data);
+    free(reader.cells);
+    free(reader.pending);
+    if (rc != 0) {
+        if (err != NULL && err->code == XJ_OK) {
+            xj_error_set(err, rc, "", path, NULL, "cannot read %s: %s", path,
+                         xj_status_name(rc));
+        }
+        template_free(reader.file);
+        return rc;
+    }
+    *out = reader.file;
+    return 0;
+}
