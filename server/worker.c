@@ -113,7 +113,8 @@ worker_main(void *arg)
     struct worker *worker = arg;
 
     log_debug("worker started index=%d", worker->index);
-    event_base_dispatch(worker->base);
+    /* The loop has no armed event until a connection arrives. */
+    event_base_loop(worker->base, EVLOOP_NO_EXIT_ON_EMPTY);
     log_debug("worker stopped index=%d", worker->index);
     return NULL;
 }
