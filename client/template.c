@@ -935,18 +935,29 @@ template_check_telephone(struct template_reader *r, struct template_row *row)
     }
 }
 
-/* Adds an ID number fault, which marks the row id_invalid. */
+/* Adds an ID number fault. A storable fault (a number of the right shape
+ * that fails a check) marks the row id_invalid, so it can still be
+ * imported with an "ID number invalid" problem; any other fault blocks the
+ * row, because the cell does not hold the student's number at all. */
 static void
 template_id_fault(struct template_reader *r, struct template_row *row,
-                  const char *hint, const char *message)
+                  bool storable, const char *hint, const char *message)
 {
     struct template_diag *diag;
 
     diag = template_cell_diag(r, row, TEMPLATE_ID_NUMBER, TEMPLATE_ERROR,
                               row->value[TEMPLATE_ID_NUMBER], hint, "%s", message);
     if (diag != NULL) {
-        diag->id_only = true;
+        diag->id_only = storable;
     }
+}
+
+/* Tells whether a resident ID fault leaves a number worth storing. */
+static bool
+template_id_fault_is_storable(enum idcard_fault fault)
+{
+    return fault != IDCARD_EMPTY && fault != IDCARD_SCIENTIFIC &&
+           fault != IDCARD_CHARACTERS && fault != IDCARD_ZEROS_LOST;
 }
 
 static void
@@ -958,15 +969,17 @@ template_check_resident_id(struct template_reader *r, struct template_row *row)
     char gender_code = 0;
     struct xj_error err;
     struct template_diag *diag;
+    enum idcard_fault fault;
 
     if (strcmp(gender, "1") == 0 || strcmp(gender, "2") == 0) {
         gender_code = gender[0];
     }
-    if (idcard_check(id, gender_code,
-                     template_is_compact_date(birth) ? birth : NULL, r->today,
-                     &err)
-        != IDCARD_OK) {
-        template_id_fault(r, row, err.hint, err.message);
+    fault = idcard_check(id, gender_code,
+                         template_is_compact_date(birth) ? birth : NULL,
+                         r->today, &err);
+    if (fault != IDCARD_OK) {
+        template_id_fault(r, row, template_id_fault_is_storable(fault),
+                          err.hint, err.message);
         return;
     }
     if (!idcard_region_is_known(id)) {
@@ -991,7 +1004,7 @@ template_check_other_id(struct template_reader *r, struct template_row *row)
     char message[160];
 
     if (template_is_scientific(id)) {
-        template_id_fault(r, row,
+        template_id_fault(r, row, false,
                           "Format the ID number column as text in Excel, then retype "
                           "the numbers.",
                           "ID number was turned into a number in scientific notation, "
@@ -1000,9 +1013,10 @@ template_check_other_id(struct template_reader *r, struct template_row *row)
         snprintf(message, sizeof(message),
                  "ID number has %zu characters, more than the maximum of %d",
                  strlen(id), TEMPLATE_MAX_OTHER_ID_LEN);
-        template_id_fault(r, row, "Copy the number from the ID document.", message);
+        template_id_fault(r, row, false, "Copy the number from the ID document.",
+                          message);
     } else if (strspn(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ()-") != strlen(id)) {
-        template_id_fault(r, row,
+        template_id_fault(r, row, false,
                           "Copy the number from the ID document using only digits, "
                           "letters, parentheses and hyphens.",
                           "ID number contains characters other than digits, letters, "
@@ -1018,7 +1032,7 @@ template_check_id_number(struct template_reader *r, struct template_row *row)
 
     if (*id == '\0') {
         if (strcmp(type, "Z") != 0) {
-            template_id_fault(r, row,
+            template_id_fault(r, row, false,
                               "Fill in the ID number, or set the ID type to Z (其他) "
                               "when the student has no ID document.",
                               "missing 身份证件号");

@@ -33,4 +33,5 @@ for version in -tls1_2 -tls1_3; do
 done
 out=$(openssl s_client -connect "127.0.0.1:$H_PORT" -tls1_3 \
     -CAfile "$H_CERTS/ca.pem" </dev/null 2>&1)
-h_assert_contains "$out" "prime256v1" "ECDSA P-256 server key"
+h_assert_contains "$out" "Peer signature type: ECDSA" "ECDSA server key"
+h_assert_contains "$out" "Server public key is 256 bit" "P-256 server key"
