@@ -518,8 +518,13 @@ class Demo:
         original = self.student(school_a2, id_type=ID_TYPE_NONE)
         self.plant("ngb_dup", school_a2, original,
                    school_b, self.copy_student(school_b, original))
+        # The first school holds every kind, so its list alone shows them.
+        original = self.student(school_a1, id_type=ID_TYPE_NONE)
+        self.plant("ngb_dup", school_a1, original,
+                   school_c, self.copy_student(school_c, original))
 
         # (e) ID numbers that fail the number check.
+        self.plant_invalid(school_a1, "check_digit")
         self.plant_invalid(school_c, "check_digit")
         self.plant_invalid(school_b, "gender_digit")
         self.plant_invalid(school_d, "birth_date")

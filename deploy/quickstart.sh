@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The quick start on a fresh Debian 12 machine, run as root or a sudoer
+# from the checkout:
+#
+#   deploy/quickstart.sh        install, build, start PostgreSQL and xuejid,
+#                               load the demo province, import the demo
+#                               schools and show one school's problems
+#   deploy/quickstart.sh stop   stop what it started
+#
+# Everything lives under state/ in the checkout (ignored by git): the
+# PostgreSQL cluster, the CA and server certificate, the configuration,
+# the demo templates and the logs. Running it again reuses all of that.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+state="$top/state"
+pg_port=${XUEJI_QUICKSTART_PG_PORT:-55432}
+xuejid_port=${XUEJI_QUICKSTART_PORT:-7631}
+province=41
+password="xueji-demo-2026"
+xuejid="$top/build/server/xuejid"
+xueji="$top/build/client/xueji"
+
+say() { printf '\n== %s\n' "$*"; }
+
+# The cluster runs as the postgres account, which must be able to reach
+# its directory. A checkout under a private home directory is not
+# reachable, and then the cluster goes under /var/tmp instead.
+pg_dir() {
+    local dir="$state/pg"
+    if [[ $(id -u) -eq 0 ]] && ! runuser -u postgres -- test -x "$state" 2>/dev/null; then
+        dir="/var/tmp/xueji-quickstart-$(printf '%s' "$top" | md5sum | cut -c1-8)"
+    fi
+    printf '%s' "$dir"
+}
+
+stop() {
+    if [[ -f "$state/xuejid.pid" ]] && kill -0 "$(cat "$state/xuejid.pid")" 2>/dev/null; then
+        kill -TERM "$(cat "$state/xuejid.pid")"
+        for _ in $(seq 1 100); do
+            kill -0 "$(cat "$state/xuejid.pid")" 2>/dev/null || break
+            sleep 0.1
+        done
+        echo "xuejid stopped"
+    fi
+    rm -f "$state/xuejid.pid"
+    "$top/tests/pg.sh" stop "$(pg_dir)" 2>/dev/null || true
+}
+
+if [[ "${1:-}" == stop ]]; then
+    stop
+    exit 0
+fi
+
+say "Installing missing packages"
+"$top/deploy/packages.sh"
+
+say "Building"
+cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$top/build" -j "$(nproc)" >/dev/null
+echo "built $xuejid and $xueji"
+
+mkdir -p "$state"
+chmod 755 "$state"
+
+say "Starting PostgreSQL on 127.0.0.1:$pg_port"
+"$top/tests/pg.sh" start "$(pg_dir)" "$pg_port" >/dev/null
+export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres
+psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'xueji'" |
+    grep -q 1 || createdb xueji
+
+say "Certificates and configuration"
+"$top/deploy/certs.sh" "$state/certs" 2>&1 | sed 's/^/  /'
+cat >"$state/xuejid.conf" <<CONF
+[xuejid]
+listen_address = 127.0.0.1
+port = $xuejid_port
+tls_cert = $state/certs/server.pem
+tls_key = $state/certs/server.key
+database = host=127.0.0.1 port=$pg_port user=postgres dbname=xueji
+CONF
+cat >"$state/xueji.conf" <<CONF
+[xueji]
+server = localhost:$xuejid_port
+ca_file = $state/certs/ca.pem
+CONF
+
+say "Migrating and loading the demo province ($province, Henan)"
+"$xuejid" -c "$state/xuejid.conf" migrate
+"$xuejid" -c "$state/xuejid.conf" load-divisions --province "$province"
+if [[ ! -f "$state/demo/schools.csv" ]]; then
+    python3 "$top/tests/data/gen_students.py" demo --province "$province" \
+        --outdir "$state/demo" >/dev/null
+fi
+schools=()
+while IFS=, read -r code name county phone _encoding _file; do
+    [[ $code == code ]] && continue
+    "$xuejid" -c "$state/xuejid.conf" add-school --code "$code" --name "$name" \
+        --county "$county" --phone "$phone"
+    XUEJID_PASSWORD=$password "$xuejid" -c "$state/xuejid.conf" add-account \
+        --user "school-$code" --org "$code" --role school >/dev/null
+    XUEJID_PASSWORD=$password "$xuejid" -c "$state/xuejid.conf" add-account \
+        --user "county-$county" --org "$county" --role county >/dev/null
+    schools+=("$code")
+done <"$state/demo/schools.csv"
+
+say "Starting xuejid on 127.0.0.1:$xuejid_port"
+if [[ -f "$state/xuejid.pid" ]] && kill -0 "$(cat "$state/xuejid.pid")" 2>/dev/null; then
+    echo "already running (pid $(cat "$state/xuejid.pid"))"
+else
+    nohup "$xuejid" -c "$state/xuejid.conf" serve >>"$state/xuejid.log" 2>&1 &
+    echo $! >"$state/xuejid.pid"
+fi
+export XUEJI_CONFIG="$state/xueji.conf" XUEJI_PASSWORD=$password
+for _ in $(seq 1 100); do
+    "$xueji" ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
+"$xueji" ping
+
+say "Importing the demo schools' templates"
+for code in "${schools[@]}"; do
+    echo "-- school-$code: xueji import --accept-invalid-ids demo/$code.csv"
+    # A demo file holds planted format faults, so errors are expected here.
+    "$xueji" --user "school-$code" import --accept-invalid-ids \
+        "$state/demo/$code.csv" 2>&1 | tail -n 4 || true
+done
+
+first=${schools[0]}
+say "Problem registrations of school $first"
+"$xueji" --user "school-$first" problems
+
+cat <<NEXT
+
+Next steps (the demo password of every account is $password):
+
+  export XUEJI_CONFIG=$state/xueji.conf XUEJI_USER=school-$first
+  $xueji problems --kind id_dup_county
+  $xueji --json problems
+  $xueji check $state/demo/${schools[4]}.csv     # the file with format faults
+  $xueji --user county-$(sed -n 2p "$state/demo/schools.csv" | cut -d, -f3) problems
+
+The daemon logs to $state/xuejid.log. Stop everything with:
+  deploy/quickstart.sh stop
+NEXT
