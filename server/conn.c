@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "evidence.h"
 #include "frame.h"
 #include "server.h"
 #include "tls.h"
@@ -67,6 +68,7 @@ conn_free(struct conn *conn)
     if (conn->delay != NULL) {
         event_free(conn->delay);
     }
+    evidence_upload_free(conn->upload);
     if (conn->bev != NULL) {
         bufferevent_free(conn->bev);
     }

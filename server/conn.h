@@ -16,6 +16,7 @@
 
 struct worker;
 struct bufferevent;
+struct evidence_upload;
 struct event;
 
 enum conn_role {
@@ -48,6 +49,7 @@ struct conn {
     bool job_in_flight;     /* a db_job points at this connection */
     bool waiting;           /* a request is being handled; input paused */
     bool closing;           /* marked for close; freed when safe */
+    struct evidence_upload *upload;     /* evidence upload in progress */
     struct event *delay;    /* delayed reply after a failed login */
     uint64_t delay_request_id;
     long delay_retry_after; /* seconds; 0 for a plain wrong password */

@@ -87,6 +87,19 @@ db_exec(PGconn *pg, const char *context, const char *sql)
     return ok;
 }
 
+PGresult *
+db_query(PGconn *pg, const char *context, const char *sql, int count,
+         const char *const *params)
+{
+    PGresult *res = PQexecParams(pg, sql, count, NULL, params, NULL, NULL, 0);
+
+    if (!db_result_ok(pg, res, context)) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
 void
 db_rollback(PGconn *pg)
 {

@@ -56,6 +56,12 @@ bool db_exec(PGconn *pg, const char *context, const char *sql);
  * error with context otherwise. res may be NULL. */
 bool db_result_ok(PGconn *pg, const PGresult *res, const char *context);
 
+/* Runs sql with count text parameters (NULL entries are SQL NULL).
+ * Returns the result, which the caller frees with PQclear, or NULL after
+ * logging the failure with context. */
+PGresult *db_query(PGconn *pg, const char *context, const char *sql,
+                   int count, const char *const *params);
+
 /* Rolls back the open transaction, if any. */
 void db_rollback(PGconn *pg);
 

@@ -15,6 +15,15 @@ void handle_ping(struct conn *conn, wire_envelope *env);
 void handle_login(struct conn *conn, wire_envelope *env);
 void handle_import_batch(struct conn *conn, wire_envelope *env);
 void handle_problem_list(struct conn *conn, wire_envelope *env);
+void handle_evidence_upload_start(struct conn *conn, wire_envelope *env);
+void handle_evidence_chunk(struct conn *conn, wire_envelope *env);
+void handle_evidence_get(struct conn *conn, wire_envelope *env);
+void handle_handle(struct conn *conn, wire_envelope *env);
+void handle_case_list(struct conn *conn, wire_envelope *env);
+void handle_review_list(struct conn *conn, wire_envelope *env);
+void handle_review_show(struct conn *conn, wire_envelope *env);
+void handle_review_decide(struct conn *conn, wire_envelope *env);
+void handle_history(struct conn *conn, wire_envelope *env);
 
 /* Replies with env and ends the request. */
 void handler_reply(struct conn *conn, const wire_envelope *env);

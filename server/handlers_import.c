@@ -189,15 +189,32 @@ import_store(struct import_job *import, PGconn *pg)
     snprintf(school, sizeof(school), "%lld", (long long)import->school_id);
     snprintf(account, sizeof(account), "%lld", (long long)import->account_id);
 
-    if (!db_exec(pg, "import lock",
-                 "SELECT dedup_lock(array_agg(k)) FROM import_stage,"
-                 " unnest(dedup_keys(id_number, name, gender, birth_date)) k")) {
+    /* Lock the duplicate-check keys and the student-number prefixes of
+     * the batch before inserting, so concurrent writers of the same keys
+     * run one after the other. */
+    res = PQexecParams(pg,
+                       "SELECT dedup_lock(array_agg(k)) FROM import_stage,"
+                       " unnest(dedup_keys(id_number, name, gender, birth_date)"
+                       " || ('number|' || school_region($1) || birth_date)) k",
+                       1, NULL, params, NULL, NULL, 0);
+    ok = db_result_ok(pg, res, "import lock");
+    PQclear(res);
+    if (!ok) {
         return false;
     }
+    /* Resident-ID students get their provisional L number here; J numbers
+     * and the rare colliding L number are settled by
+     * student_number_refresh below. */
     res = PQexecParams(pg,
-                       "INSERT INTO student (school_id, birth_date, "
-                       IMPORT_COLUMNS ") SELECT $1, birth_date::date, "
-                       IMPORT_COLUMNS " FROM import_stage"
+                       "INSERT INTO student (school_id, birth_date,"
+                       " student_number, " IMPORT_COLUMNS ")"
+                       " SELECT $1, birth_date::date,"
+                       " CASE WHEN id_type = '1' THEN 'L' || r.region"
+                       " || birth_date"
+                       " || lpad(floor(random() * 10000)::int::text, 4, '0')"
+                       " END, " IMPORT_COLUMNS
+                       " FROM import_stage,"
+                       " (SELECT school_region($1) AS region) r"
                        " ON CONFLICT (school_id, import_key) DO NOTHING",
                        1, NULL, params, NULL, NULL, 0);
     ok = db_result_ok(pg, res, "import insert");
@@ -209,10 +226,12 @@ import_store(struct import_job *import, PGconn *pg)
         return false;
     }
     res = PQexecParams(pg,
-                       "SELECT created FROM dedup_recheck(ARRAY("
+                       "WITH batch AS (SELECT ARRAY("
                        "SELECT s.id FROM student s JOIN import_stage t"
                        " ON s.import_key = t.import_key"
-                       " WHERE s.school_id = $1))",
+                       " WHERE s.school_id = $1) AS ids)"
+                       " SELECT (SELECT created FROM dedup_recheck(ids)),"
+                       " student_number_refresh(ids) FROM batch",
                        1, NULL, params, NULL, NULL, 0);
     ok = db_result_ok(pg, res, "import duplicate check");
     if (ok) {

@@ -37,7 +37,11 @@ static const char problem_list_sql[] =
     " SELECT p.id, p.kind, p.status, s.id, s.name, s.id_number, s.grade,"
     " s.class_name, coalesce(cs.name, ''), coalesce(cc.name, ''),"
     " coalesce(cs.telephone, ''), p.detail,"
-    " to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " coalesce(s.student_number, ''),"
+    " CASE WHEN p.status = 'rejected' THEN coalesce((SELECT hc.opinion"
+    " FROM handling_case hc WHERE hc.problem_id = p.id"
+    " AND hc.status = 'rejected' ORDER BY hc.id DESC LIMIT 1), '') ELSE '' END"
     " FROM problem p"
     " JOIN student s ON s.id = p.student_id"
     " LEFT JOIN student c ON c.id = p.counterpart_id"
@@ -110,6 +114,8 @@ problem_fill(Xueji__V1__Problem *problem, PGresult *res, int row,
     problem->counterpart_phone = PQgetvalue(res, row, 10);
     problem->detail = PQgetvalue(res, row, 11);
     problem->created_at = PQgetvalue(res, row, 12);
+    problem->student_number = PQgetvalue(res, row, 13);
+    problem->opinion = PQgetvalue(res, row, 14);
 }
 
 static void

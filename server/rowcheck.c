@@ -45,9 +45,8 @@ rowcheck_is_month(const char *s)
     return rowcheck_is_date(date);
 }
 
-/* Tells whether s is valid UTF-8 of at most max bytes without control
- * characters, which would corrupt COPY data and terminal output. */
-static bool
+/* Control characters would corrupt COPY data and terminal output. */
+bool
 rowcheck_is_clean_text(const char *s, size_t max)
 {
     size_t len = strlen(s);
@@ -83,7 +82,7 @@ rowcheck_code(enum codes_table table, const char *value, bool required,
 }
 
 static int
-rowcheck_id_number(const Xueji__V1__StudentRow *row, const char *today,
+rowcheck_id_number(const struct rowcheck_controlled *row, const char *today,
                    const char **id_fault, struct xj_error *err)
 {
     size_t len = strlen(row->id_number);
@@ -151,9 +150,46 @@ rowcheck_text_fields(const Xueji__V1__StudentRow *row, struct xj_error *err)
 }
 
 int
+rowcheck_controlled(const struct rowcheck_controlled *fields,
+                    const char *today, const char **id_fault,
+                    struct xj_error *err)
+{
+    int rc;
+
+    *id_fault = "";
+    if (!rowcheck_is_clean_text(fields->name, ROWCHECK_TEXT_MAX) ||
+        fields->name[0] == '\0') {
+        return xj_error_set(err, XJ_ERR_INVALID, "name", NULL,
+                            "write the name as in the household register",
+                            "name is missing or not clean UTF-8 text");
+    }
+    if (strcmp(fields->gender, "1") != 0 && strcmp(fields->gender, "2") != 0) {
+        return xj_error_set(err, XJ_ERR_INVALID, "gender", fields->gender,
+                            "use 1 for male or 2 for female",
+                            "gender \"%s\" is invalid", fields->gender);
+    }
+    if (!rowcheck_is_date(fields->birth_date) ||
+        strcmp(fields->birth_date, today) > 0) {
+        return xj_error_set(err, XJ_ERR_INVALID, "birth_date",
+                            fields->birth_date,
+                            "use YYYYMMDD as in the household register",
+                            "birth date \"%s\" is not a real past date",
+                            fields->birth_date);
+    }
+    rc = rowcheck_code(CODES_ID_TYPE, fields->id_type, true, "id_type", err);
+    if (rc < 0) {
+        return rc;
+    }
+    return rowcheck_id_number(fields, today, id_fault, err);
+}
+
+int
 rowcheck_student(const Xueji__V1__StudentRow *row, const char *today,
                  const char **id_fault, struct xj_error *err)
 {
+    const struct rowcheck_controlled fields = {
+        row->name, row->gender, row->birth_date, row->id_type, row->id_number,
+    };
     size_t key_len = strlen(row->import_key);
     int rc;
 
@@ -167,28 +203,13 @@ rowcheck_student(const Xueji__V1__StudentRow *row, const char *today,
     if (rc < 0) {
         return rc;
     }
-    if (strcmp(row->gender, "1") != 0 && strcmp(row->gender, "2") != 0) {
-        return xj_error_set(err, XJ_ERR_INVALID, "gender", row->gender,
-                            "use 1 for male or 2 for female",
-                            "gender \"%s\" is invalid", row->gender);
-    }
-    if (!rowcheck_is_date(row->birth_date) ||
-        strcmp(row->birth_date, today) > 0) {
-        return xj_error_set(err, XJ_ERR_INVALID, "birth_date",
-                            row->birth_date,
-                            "use YYYYMMDD as in the household register",
-                            "birth date \"%s\" is not a real past date",
-                            row->birth_date);
-    }
     if (!rowcheck_is_month(row->enrol_month)) {
         return xj_error_set(err, XJ_ERR_INVALID, "enrol_month",
                             row->enrol_month, "use YYYYMM",
                             "enrolment month \"%s\" is invalid",
                             row->enrol_month);
     }
-    if ((rc = rowcheck_code(CODES_ID_TYPE, row->id_type, true, "id_type",
-                            err)) < 0 ||
-        (rc = rowcheck_code(CODES_NATIONALITY, row->nationality, true,
+    if ((rc = rowcheck_code(CODES_NATIONALITY, row->nationality, true,
                             "nationality", err)) < 0 ||
         (rc = rowcheck_code(CODES_ETHNICITY, row->ethnicity, true,
                             "ethnicity", err)) < 0 ||
@@ -204,5 +225,5 @@ rowcheck_student(const Xueji__V1__StudentRow *row, const char *today,
                             "entry_mode", err)) < 0) {
         return rc;
     }
-    return rowcheck_id_number(row, today, id_fault, err);
+    return rowcheck_controlled(&fields, today, id_fault, err);
 }

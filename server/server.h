@@ -41,6 +41,9 @@ struct server_config {
     long max_batch_rows;
     char *log_level;
     long stats_interval;
+    long evidence_max_size;
+    char *evidence_types;
+    long evidence_chunk_size;
 };
 
 /* The key table of [xuejid]; ends with a row whose name is NULL. */
@@ -67,6 +70,8 @@ struct worker {
     struct conn *conns;             /* this worker's connections */
     atomic_long connection_count;
     bool stopped;                   /* loop asked to exit; no new conns */
+    struct magic_set *magic;        /* libmagic handle of this thread */
+    uint64_t next_upload_id;
 };
 
 struct server {

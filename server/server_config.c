@@ -37,5 +37,14 @@ const struct config_key server_config_keys[] = {
     KEY_STRING(log_level, "info", "error, warning, notice, info or debug"),
     KEY_INT(stats_interval, "60", 0, 86400,
             "seconds between statistics lines in the log; 0: never"),
+    KEY_INT(evidence_max_size, "2097152", 1024, 67108864,
+            "largest evidence file accepted, bytes"),
+    KEY_STRING(evidence_types,
+               "application/msword,"
+               "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+               "application/x-rar,application/vnd.rar,image/jpeg,image/png",
+               "comma-separated MIME types accepted as evidence, detected by content"),
+    KEY_INT(evidence_chunk_size, "262144", 4096, 1048576,
+            "bytes per evidence upload chunk; must fit in max_frame_size"),
     {NULL, CONFIG_STRING, 0, NULL, 0, 0, NULL},
 };

@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "db.h"
+#include "evidence.h"
 #include "log.h"
 #include "server.h"
 
@@ -188,6 +189,7 @@ worker_free_all(struct server *server)
         /* Jobs that finished after the loop stopped still own memory. */
         worker->stopped = true;
         worker_on_wakeup(-1, 0, worker);
+        evidence_worker_free(worker);
         event_free(worker->wakeup);
         event_free(worker->stop);
         event_base_free(worker->base);
