@@ -40,50 +40,6 @@ struct output_fit {
     bool is_cut;
 };
 
-/* Returns the length of the well-formed UTF-8 sequence at s (at most len
- * bytes) and stores its code point in *code_point, or returns 0 when the
- * sequence is malformed, overlong, a surrogate or past U+10FFFF. */
-static size_t
-output_utf8_decode(const unsigned char *s, size_t len, uint32_t *code_point)
-{
-    size_t need;
-    uint32_t cp;
-
-    if (s[0] < 0x80) {
-        *code_point = s[0];
-        return 1;
-    } else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        need = 2;
-        cp = s[0] & 0x1F;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        need = 3;
-        cp = s[0] & 0x0F;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        need = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len < need) {
-        return 0;
-    }
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-
-    /* 0xC2 as the lowest two-byte lead already excludes overlong forms of
-     * length two, so only the longer forms are checked here. */
-    if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-        return 0;
-    }
-    *code_point = cp;
-    return need;
-}
-
 /* Returns a newly allocated copy of s that a terminal prints as plain text:
  * tab, line feed and carriage return become a space, other C0 and C1 control
  * characters, DEL and malformed UTF-8 become U+FFFD. NULL gives "". Returns
@@ -108,7 +64,7 @@ output_sanitize(const char *s)
     end = copy;
     while (at < len) {
         uint32_t cp;
-        size_t step = output_utf8_decode(in + at, len - at, &cp);
+        size_t step = text_utf8_decode(in + at, len - at, &cp);
 
         if (step == 0) {
             memcpy(end, OUTPUT_REPLACEMENT, 3);
@@ -164,7 +120,7 @@ output_fit_cell(const char *cell, size_t max_width)
     fit.width = 0;
     while (at < len) {
         uint32_t cp;
-        size_t step = output_utf8_decode((const unsigned char *)cell + at,
+        size_t step = text_utf8_decode((const unsigned char *)cell + at,
                                          len - at, &cp);
         size_t width;
 

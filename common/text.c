@@ -16,15 +16,16 @@
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
-/* Returns the length of a well-formed UTF-8 sequence at s (at most len
- * bytes), or 0 when it is malformed, overlong, a surrogate or past U+10FFFF. */
-static size_t
-text_sequence_length(const unsigned char *s, size_t len)
+size_t
+text_utf8_decode(const unsigned char *s, size_t len, uint32_t *code_point)
 {
     size_t need;
     uint32_t cp;
 
     if (s[0] < 0x80) {
+        if (code_point != NULL) {
+            *code_point = s[0];
+        }
         return 1;
     } else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
         need = 2;
@@ -51,6 +52,9 @@ text_sequence_length(const unsigned char *s, size_t len)
         || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
         return 0;
     }
+    if (code_point != NULL) {
+        *code_point = cp;
+    }
     return need;
 }
 
@@ -61,7 +65,7 @@ text_utf8_valid_length(const char *s, size_t len)
     size_t offset = 0;
 
     while (offset < len) {
-        size_t n = text_sequence_length(p + offset, len - offset);
+        size_t n = text_utf8_decode(p + offset, len - offset, NULL);
 
         if (n == 0) {
             break;

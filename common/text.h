@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* What text_normalize changed, as flags. */
 enum text_change {
@@ -37,6 +38,13 @@ enum text_option {
  * *changes, when not NULL, receives the enum text_change flags. The caller
  * frees the result. */
 char *text_normalize(const char *in, unsigned options, unsigned *changes);
+
+/* Returns the length of the well-formed UTF-8 sequence at s (at most len
+ * bytes, len > 0) and stores its code point in *code_point when that is not
+ * NULL; returns 0 for a malformed or overlong sequence, a surrogate or a
+ * value past U+10FFFF. */
+size_t text_utf8_decode(const unsigned char *s, size_t len,
+                        uint32_t *code_point);
 
 /* Tells whether the len bytes at s are well-formed UTF-8. */
 bool text_is_utf8(const char *s, size_t len);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "handlers.h"
 #include "idcard.h"
@@ -49,15 +48,6 @@ handling_action(Xueji__V1__HandlingKind kind)
     }
 }
 
-static void
-handling_today(char out[9])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    localtime_r(&now, &tm);
-    strftime(out, 9, "%Y%m%d", &tm);
-}
 
 /* Locks problem_id and its student; fails the job when the problem is not
  * one of the organisation's. */
@@ -204,7 +194,7 @@ handling_merge_change(struct request_job *job,
                          "the change does not differ from the record");
         return false;
     }
-    handling_today(today);
+    rowcheck_today(today);
     xj_error_clear(&err);
     if (rowcheck_controlled(merged, today, id_fault, &err) < 0) {
         request_job_fail(job, XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,

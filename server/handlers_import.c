@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db.h"
 #include "handlers.h"
@@ -51,15 +50,6 @@ struct import_job {
     size_t rejected_count;
 };
 
-static void
-import_today(char out[9])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    localtime_r(&now, &tm);
-    strftime(out, 9, "%Y%m%d", &tm);
-}
 
 /* Appends value to buf as a COPY text field; rowcheck has rejected
  * control characters, so only the backslash needs escaping. */
@@ -124,7 +114,7 @@ import_check_rows(struct import_job *import, struct evbuffer *buf)
     Xueji__V1__ImportBatch *batch = import->env->import_batch;
     char today[9];
 
-    import_today(today);
+    rowcheck_today(today);
     import->rejected = calloc(batch->n_rows + 1, sizeof(*import->rejected));
     if (import->rejected == NULL) {
         return XJ_ERR_NOMEM;

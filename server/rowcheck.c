@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "codes.h"
 #include "idcard.h"
@@ -12,6 +13,16 @@
 
 #define ROWCHECK_TEXT_MAX 200
 #define ROWCHECK_ID_MAX 32
+
+void
+rowcheck_today(char out[9])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    localtime_r(&now, &tm);
+    strftime(out, 9, "%Y%m%d", &tm);
+}
 
 bool
 rowcheck_is_date(const char *s)

@@ -41,6 +41,9 @@ int rowcheck_controlled(const struct rowcheck_controlled *fields,
  * characters. */
 bool rowcheck_is_clean_text(const char *s, size_t max);
 
+/* Writes the local date as YYYYMMDD into out. */
+void rowcheck_today(char out[9]);
+
 /* Tells whether s is YYYYMMDD and a real calendar date from 1900 on. */
 bool rowcheck_is_date(const char *s);
 
