@@ -62,6 +62,7 @@ client_exit_for(int status)
     case XJ_ERR_INVALID:
     case XJ_ERR_NOT_FOUND:
     case XJ_ERR_CONFLICT:
+    case XJ_ERR_TOO_LARGE:
         return CLIENT_EXIT_FINDINGS;
     default:
         return CLIENT_EXIT_SERVER;

@@ -9,9 +9,22 @@ int cmd_check(const struct client_settings *settings, int argc, char **argv);
 int cmd_import(const struct client_settings *settings, int argc, char **argv);
 int cmd_problems(const struct client_settings *settings, int argc,
                  char **argv);
+int cmd_review(const struct client_settings *settings, int argc, char **argv);
+int cmd_evidence(const struct client_settings *settings, int argc,
+                 char **argv);
+int cmd_history(const struct client_settings *settings, int argc,
+                char **argv);
 int cmd_ping(const struct client_settings *settings, int argc, char **argv);
 int cmd_template(const struct client_settings *settings, int argc,
                  char **argv);
+
+/* Tells whether name is a subcommand of xueji problems that cmd_handle
+ * runs (change, delete, attest, cases). */
+bool cmd_handle_is_subcommand(const char *name);
+
+/* Runs the xueji problems subcommand argv[0] (one for which
+ * cmd_handle_is_subcommand is true) with its arguments. */
+int cmd_handle(const struct client_settings *settings, int argc, char **argv);
 
 /* Tells whether argv holds -h or --help, and prints usage if so. */
 bool cmd_wants_help(int argc, char **argv, const char *usage);

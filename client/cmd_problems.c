@@ -13,14 +13,25 @@
 #include "i18n.h"
 #include "output.h"
 
+#define PROBLEMS_COLUMNS 11
+
 static const char problems_usage[] = N_(
     "usage: xueji problems [--kind KIND] [--status STATUS]\n"
+    "       xueji problems change|delete|attest|cases ... (each has --help)\n"
     "\n"
-    "Lists problem registrations: open ones unless --status says otherwise.\n"
+    "Lists problem registrations: open ones unless --status says otherwise,\n"
+    "with the student's current number and, for rejected ones, the county's\n"
+    "opinion.\n"
     "  --kind KIND       id_dup_school, id_dup_county, id_dup_province,\n"
     "                    id_dup_national, ngb_dup, id_invalid, id_not_found,\n"
     "                    id_name_mismatch\n"
-    "  --status STATUS   open, pending_review, rejected, resolved or all\n");
+    "  --status STATUS   open, pending_review, rejected, resolved or all\n"
+    "\n"
+    "Subcommands:\n"
+    "  change PROBLEM_ID   correct key data, with evidence, for the county\n"
+    "  delete PROBLEM_ID   delete the record at once\n"
+    "  attest PROBLEM_ID   attest that the record is right, with evidence\n"
+    "  cases [PROBLEM_ID]  the cases your school filed and their outcome\n");
 
 struct problems_kind {
     const char *kind;
@@ -89,6 +100,10 @@ problems_json(const Xueji__V1__Problem *problem)
     json_object_object_add(obj, "detail", json_object_new_string(problem->detail));
     json_object_object_add(obj, "created_at",
                            json_object_new_string(problem->created_at));
+    json_object_object_add(obj, "student_number",
+                           json_object_new_string(problem->student_number));
+    json_object_object_add(obj, "opinion",
+                           json_object_new_string(problem->opinion));
     json_object_object_add(obj, "suggestion", json_object_new_string(
         kind != NULL ? _(kind->handling) : ""));
     return obj;
@@ -99,7 +114,7 @@ problems_add_row(struct output_table *table, const Xueji__V1__Problem *problem)
 {
     const struct problems_kind *kind = problems_kind_find(problem->kind);
     char id[24], label[96];
-    const char *cells[10];
+    const char *cells[PROBLEMS_COLUMNS];
 
     snprintf(id, sizeof(id), "%llu", (unsigned long long)problem->id);
     snprintf(label, sizeof(label), "%s%s%s%s",
@@ -109,14 +124,39 @@ problems_add_row(struct output_table *table, const Xueji__V1__Problem *problem)
     cells[0] = id;
     cells[1] = label;
     cells[2] = problem->name;
-    cells[3] = problem->id_number_masked;
-    cells[4] = problem->grade;
-    cells[5] = problem->class_name;
-    cells[6] = problem->counterpart_school;
-    cells[7] = problem->counterpart_county;
-    cells[8] = problem->counterpart_phone;
-    cells[9] = problem->status;
+    cells[3] = problem->student_number;
+    cells[4] = problem->id_number_masked;
+    cells[5] = problem->grade;
+    cells[6] = problem->class_name;
+    cells[7] = problem->counterpart_school;
+    cells[8] = problem->counterpart_county;
+    cells[9] = problem->counterpart_phone;
+    cells[10] = problem->status;
     return output_table_add(table, cells);
+}
+
+/* Adds the reviewer's opinion of a rejected problem to *opinions, a
+ * table created with the first opinion and printed in full under the
+ * problem table. */
+static int
+problems_add_opinion(struct output_table **opinions,
+                     const Xueji__V1__Problem *problem)
+{
+    const char *headers[2] = {_("ID"), _("Opinion")};
+    char id[24];
+    const char *cells[2] = {id, problem->opinion};
+
+    if (problem->opinion[0] == '\0') {
+        return 0;
+    }
+    if (*opinions == NULL) {
+        *opinions = output_table_new(2, headers);
+        if (*opinions == NULL) {
+            return XJ_ERR_NOMEM;
+        }
+    }
+    snprintf(id, sizeof(id), "%llu", (unsigned long long)problem->id);
+    return output_table_add(*opinions, cells);
 }
 
 /* Prints the usual handling of every kind that occurs in the list. */
@@ -159,7 +199,8 @@ problems_parse(int argc, char **argv, Xueji__V1__ProblemListRequest *request)
 /* Adds one page of problems to the table or the JSON array. */
 static int
 problems_collect(const Xueji__V1__ProblemListReply *page,
-                 struct output_table *table, json_object *array, bool *seen)
+                 struct output_table *table, struct output_table **opinions,
+                 json_object *array, bool *seen)
 {
     for (size_t i = 0; i < page->n_problems; i++) {
         const Xueji__V1__Problem *problem = page->problems[i];
@@ -170,7 +211,8 @@ problems_collect(const Xueji__V1__ProblemListReply *page,
         }
         if (array != NULL) {
             json_object_array_add(array, problems_json(problem));
-        } else if (problems_add_row(table, problem) < 0) {
+        } else if (problems_add_row(table, problem) < 0 ||
+                   problems_add_opinion(opinions, problem) < 0) {
             return XJ_ERR_NOMEM;
         }
     }
@@ -179,8 +221,9 @@ problems_collect(const Xueji__V1__ProblemListReply *page,
 
 static int
 problems_fetch(struct client *client, Xueji__V1__ProblemListRequest *request,
-               struct output_table *table, json_object *array, bool *seen,
-               size_t *total, struct xj_error *err)
+               struct output_table *table, struct output_table **opinions,
+               json_object *array, bool *seen, size_t *total,
+               struct xj_error *err)
 {
     wire_envelope envelope = XUEJI__V1__ENVELOPE__INIT;
     int rc = 0;
@@ -200,55 +243,68 @@ problems_fetch(struct client *client, Xueji__V1__ProblemListRequest *request,
                                 _("the server sent an unexpected response"));
         }
         *total += reply->problem_list_reply->n_problems;
-        rc = problems_collect(reply->problem_list_reply, table, array, seen);
+        rc = problems_collect(reply->problem_list_reply, table, opinions,
+                              array, seen);
         request->after_id = reply->problem_list_reply->next_after_id;
         wire_free(reply);
     } while (rc == 0 && request->after_id != 0);
     return rc;
 }
 
-int
-cmd_problems(const struct client_settings *settings, int argc, char **argv)
+/* Prints the table, the opinions of rejected problems and the usual
+ * handling of the kinds listed. */
+static void
+problems_print(const struct client *client, size_t total,
+               const struct output_table *table,
+               const struct output_table *opinions, const bool *seen)
 {
-    static const char *headers[10];
+    if (total == 0) {
+        printf(_("No problem registrations match.\n"));
+        return;
+    }
+    printf(_("%s %s: %zu problem registrations\n\n"), client->org_code,
+           client->org_name, total);
+    output_table_print(table, stdout, 40);
+    if (opinions != NULL) {
+        printf(_("\nOpinions of the county on rejected handling:\n"));
+        output_table_print(opinions, stdout, 0);
+    }
+    problems_print_handling(seen);
+}
+
+static int
+problems_list(const struct client_settings *settings, int argc, char **argv)
+{
+    const char *headers[PROBLEMS_COLUMNS] = {
+        _("ID"), _("Problem"), _("Name"), _("Student number"), _("ID number"),
+        _("Grade"), _("Class"), _("Other school"), _("Its county"),
+        _("Its telephone"), _("Status"),
+    };
     Xueji__V1__ProblemListRequest request =
         XUEJI__V1__PROBLEM_LIST_REQUEST__INIT;
     bool seen[sizeof(problems_kinds) / sizeof(problems_kinds[0])] = {false};
-    struct output_table *table = NULL;
+    struct output_table *table = NULL, *opinions = NULL;
     json_object *array = NULL;
     struct client client;
     struct xj_error err;
     size_t total = 0;
     int rc;
 
-    if (cmd_wants_help(argc, argv, _(problems_usage))) {
-        return CLIENT_EXIT_OK;
-    }
     rc = problems_parse(argc, argv, &request);
     if (rc != 0) {
         return rc;
     }
-    headers[0] = _("ID");
-    headers[1] = _("Problem");
-    headers[2] = _("Name");
-    headers[3] = _("ID number");
-    headers[4] = _("Grade");
-    headers[5] = _("Class");
-    headers[6] = _("Other school");
-    headers[7] = _("Its county");
-    headers[8] = _("Its telephone");
-    headers[9] = _("Status");
     if (settings->json) {
         array = json_object_new_array();
     } else {
-        table = output_table_new(10, headers);
+        table = output_table_new(PROBLEMS_COLUMNS, headers);
     }
 
     xj_error_clear(&err);
     rc = client_open(&client, settings, &err);
     if (rc == 0) {
-        rc = problems_fetch(&client, &request, table, array, seen, &total,
-                            &err);
+        rc = problems_fetch(&client, &request, table, &opinions, array, seen,
+                            &total, &err);
     }
     client_close(&client);
     if (rc < 0) {
@@ -257,15 +313,24 @@ cmd_problems(const struct client_settings *settings, int argc, char **argv)
     } else if (array != NULL) {
         puts(json_object_to_json_string_ext(
             array, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-    } else if (total == 0) {
-        printf(_("No problem registrations match.\n"));
     } else {
-        printf(_("%s %s: %zu problem registrations\n\n"), client.org_code,
-               client.org_name, total);
-        output_table_print(table, stdout, 40);
-        problems_print_handling(seen);
+        problems_print(&client, total, table, opinions, seen);
     }
     json_object_put(array);
     output_table_free(table);
+    output_table_free(opinions);
     return rc;
+}
+
+int
+cmd_problems(const struct client_settings *settings, int argc, char **argv)
+{
+    /* A subcommand goes first, so that its own --help is found. */
+    if (argc > 0 && cmd_handle_is_subcommand(argv[0])) {
+        return cmd_handle(settings, argc, argv);
+    }
+    if (cmd_wants_help(argc, argv, _(problems_usage))) {
+        return CLIENT_EXIT_OK;
+    }
+    return problems_list(settings, argc, argv);
 }

@@ -21,7 +21,11 @@ struct main_command {
 static const struct main_command main_commands[] = {
     {"check", cmd_check, N_("check a template file offline, send nothing")},
     {"import", cmd_import, N_("check a template file and import its students")},
-    {"problems", cmd_problems, N_("list problem registrations")},
+    {"problems", cmd_problems,
+     N_("list problem registrations; change, delete or attest one")},
+    {"review", cmd_review, N_("county review of changes and attestations")},
+    {"evidence", cmd_evidence, N_("download an evidence file")},
+    {"history", cmd_history, N_("a student's numbers and audit trail")},
     {"ping", cmd_ping, N_("check that the server and its database answer")},
     {"template", cmd_template, N_("write an empty import template (CSV)")},
 };

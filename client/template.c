@@ -1024,10 +1024,11 @@ template_check_other_id(struct template_reader *r, struct template_row *row)
     }
 }
 
+/* Checks the ID number as a number of ID document type type. */
 static void
-template_check_id_number(struct template_reader *r, struct template_row *row)
+template_check_id_number_of_type(struct template_reader *r,
+                                 struct template_row *row, const char *type)
 {
-    const char *type = row->value[TEMPLATE_ID_TYPE];
     const char *id = row->value[TEMPLATE_ID_NUMBER];
 
     if (*id == '\0') {
@@ -1044,6 +1045,12 @@ template_check_id_number(struct template_reader *r, struct template_row *row)
     } else {
         template_check_other_id(r, row);
     }
+}
+
+static void
+template_check_id_number(struct template_reader *r, struct template_row *row)
+{
+    template_check_id_number_of_type(r, row, row->value[TEMPLATE_ID_TYPE]);
 }
 
 /* ---- Rows ---------------------------------------------------------------- */
@@ -1795,6 +1802,88 @@ template_read(const char *path, const char *today, struct template_file **out,
     if (rc != 0) {
         if (err != NULL && err->code == XJ_OK) {
             xj_error_set(err, rc, "", path, NULL, "cannot read %s: %s", path,
+                         xj_status_name(rc));
+        }
+        template_free(reader.file);
+        return rc;
+    }
+    *out = reader.file;
+    return 0;
+}
+
+/* ---- Controlled fields of a change ---------------------------------------- */
+
+/* Normalises every field of the one row (the corrected values, "" for the
+ * rest) and checks the fields that were given. */
+static void
+template_check_controlled_row(struct template_reader *r,
+                              struct template_row *row,
+                              const char *const *values)
+{
+    bool given[TEMPLATE_CONTROLLED_COUNT];
+
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
+        const char *raw = "";
+
+        if (f < TEMPLATE_CONTROLLED_COUNT && values[f] != NULL) {
+            raw = values[f];
+        }
+        if (f < TEMPLATE_CONTROLLED_COUNT) {
+            given[f] = raw[0] != '\0';
+        }
+        template_normalize_cell(r, row, (enum template_field)f, raw);
+    }
+
+    /* In template order, as for a file row, so that the ID number check
+     * sees gender and birth date already converted. A kept ID type is
+     * unknown here, and a student's ID document is nearly always the
+     * resident ID card, so a number given alone is checked as one. */
+    for (int f = 0; f < TEMPLATE_CONTROLLED_COUNT && r->status == 0; f++) {
+        if (!given[f]) {
+            continue;
+        }
+        if (f == TEMPLATE_ID_NUMBER && !given[TEMPLATE_ID_TYPE]) {
+            template_check_id_number_of_type(r, row, "1");
+        } else {
+            template_check_field(r, row, (enum template_field)f);
+        }
+    }
+    template_flush_pending(r, row);
+}
+
+int
+template_check_controlled(const char *const *values, const char *today,
+                          struct template_file **out, struct xj_error *err)
+{
+    struct template_reader reader;
+    struct template_row *row;
+    int rc;
+
+    *out = NULL;
+    xj_error_clear(err);
+    memset(&reader, 0, sizeof(reader));
+    reader.err = err;
+    reader.file = calloc(1, sizeof(*reader.file));
+    if (reader.file == NULL) {
+        return XJ_ERR_NOMEM;
+    }
+    reader.file->encoding = "UTF-8";
+    for (size_t f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+        reader.field_column[f] = f;
+    }
+    rc = template_set_today(&reader, today);
+    if (rc == 0) {
+        row = template_row_new(&reader, 0);
+        if (row != NULL) {
+            template_check_controlled_row(&reader, row, values);
+        }
+        rc = reader.status;
+    }
+    free(reader.pending);
+    if (rc != 0) {
+        if (err != NULL && err->code == XJ_OK) {
+            xj_error_set(err, rc, "", "", NULL,
+                         "cannot check the corrected values: %s",
                          xj_status_name(rc));
         }
         template_free(reader.file);

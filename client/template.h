@@ -77,6 +77,24 @@ int template_read(const char *path, const char *today,
                   struct template_file **out, struct xj_error *err)
     XJ_MUSTCHECK;
 
+/* The controlled fields are the first of enum template_field. */
+#define TEMPLATE_CONTROLLED_COUNT (TEMPLATE_ID_NUMBER + 1)
+
+/* Normalises and checks the corrected controlled fields of a change with
+ * the rules and findings of a template row. values has
+ * TEMPLATE_CONTROLLED_COUNT entries indexed by enum template_field. NULL
+ * or "" keeps the record's value, and only given fields are checked. An ID
+ * number given without an ID type is checked as a resident ID number.
+ * Checks against kept values (the record is not at hand) are left to the
+ * server. Returns 0 and *out, one row with row number 0 whose values are
+ * the normalised corrections ("" elsewhere) plus its findings. Free it
+ * with template_free. Returns a negative status with err filled when
+ * today (YYYYMMDD, or NULL for the current date) is invalid or memory
+ * runs out. */
+int template_check_controlled(const char *const *values, const char *today,
+                              struct template_file **out,
+                              struct xj_error *err) XJ_MUSTCHECK;
+
 /* Frees a template file; NULL is allowed. */
 void template_free(struct template_file *file);
 

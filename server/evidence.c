@@ -335,7 +335,7 @@ evidence_get_run(struct request_job *job, struct db_session *session)
         session->pg, "evidence get",
         CASES_SCOPE_SQL
         " SELECT e.file_name, e.detected_type, e.size, e.sha256,"
-        " substring(e.data FROM $3::bigint + 1 FOR $4::int)"
+        " substring(e.data FROM ($3::bigint + 1)::int FOR $4::int)"
         " FROM evidence e WHERE e.id = $2::bigint AND (EXISTS ("
         " SELECT 1 FROM evidence_owner o WHERE o.evidence_id = e.id"
         " AND o.org_id = $1) OR EXISTS (SELECT 1 FROM case_evidence ce"

@@ -227,7 +227,7 @@ decide_approve_change(struct request_job *job, PGconn *pg, uint64_t case_id,
 {
     static const char lock_sql[] =
         "SELECT dedup_lock(dedup_keys(id_number, name, gender,"
-        " to_char(birth_date, 'YYYYMMDD')) || dedup_keys($6, $2, $3, $4))"
+        " to_char(birth_date, 'YYYYMMDD')) || dedup_keys($5, $2, $3, $4))"
         " FROM student WHERE id = $1::bigint";
     static const char apply_sql[] =
         "WITH old AS (SELECT name, gender, to_char(birth_date, 'YYYYMMDD')"
@@ -263,7 +263,10 @@ decide_approve_change(struct request_job *job, PGconn *pg, uint64_t case_id,
         request_job_id(org, job->org_id),
         request_job_id(problem, target->problem_id),
     };
-    PGresult *res = db_query(pg, "decide change lock", lock_sql, 6, params);
+    const char *lock_params[5] = {params[0], params[1], params[2], params[3],
+                                  params[5]};
+    PGresult *res = db_query(pg, "decide change lock", lock_sql, 5,
+                             lock_params);
     char *ids;
 
     PQclear(res);

@@ -119,6 +119,7 @@ request_job_new(struct conn *conn, wire_envelope *request, request_job_run run)
                       NULL, NULL, "out of memory");
         return NULL;
     }
+    xueji__v1__envelope__init(&job->reply);
     job->conn = conn;
     job->request = request;
     job->request_id = id;
