@@ -128,8 +128,12 @@ for code in "${schools[@]}"; do
 done
 
 first=${schools[0]}
+first_county=$(sed -n 2p "$state/demo/schools.csv" | cut -d, -f3)
 say "Problem registrations of school $first"
 "$xueji" --user "school-$first" problems
+
+say "A tour of problem handling"
+"$top/deploy/tour.sh" "$state" "$first" "$first_county"
 
 cat <<NEXT
 
@@ -139,7 +143,8 @@ Next steps (the demo password of every account is $password):
   $xueji problems --kind id_dup_county
   $xueji --json problems
   $xueji check $state/demo/${schools[4]}.csv     # the file with format faults
-  $xueji --user county-$(sed -n 2p "$state/demo/schools.csv" | cut -d, -f3) problems
+  $xueji --user county-$first_county review list
+  $xueji --user county-$first_county problems
 
 The daemon logs to $state/xuejid.log. Stop everything with:
   deploy/quickstart.sh stop

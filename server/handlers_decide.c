@@ -281,11 +281,15 @@ decide_approve_change(struct request_job *job, PGconn *pg, uint64_t case_id,
     ids = res != NULL ? strdup(PQgetvalue(res, 0, 0)) : NULL;
     PQclear(res);
     res = ids ? db_query(pg, "decide change recheck",
-                         "SELECT cleared, student_number_refresh($1::bigint[])"
-                         " FROM dedup_recheck($1::bigint[])",
+                         "SELECT cleared FROM dedup_recheck($1::bigint[])",
                          1, (const char *const *)&ids) : NULL;
     if (res != NULL) {
         *cleared = (unsigned)atol(PQgetvalue(res, 0, 0));
+        /* A separate statement, so it sees the problems cleared above. */
+        PQclear(res);
+        res = db_query(pg, "decide change numbers",
+                       "SELECT student_number_refresh($1::bigint[])", 1,
+                       (const char *const *)&ids);
     }
     PQclear(res);
     free(ids);

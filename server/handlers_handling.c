@@ -297,7 +297,7 @@ handling_delete(struct request_job *job, PGconn *pg,
         " 'student', f.id, jsonb_build_object('state', 'imported'),"
         " jsonb_build_object('state', 'approved', 'deleted_counterpart',"
         " $4::bigint) FROM freed f)"
-        " SELECT student_number_refresh($1::bigint[])";
+        " SELECT count(*) FROM freed";
     char student[24], school[24], county[24], account[24], problem[24];
     const char *params[6] = {
         request_job_id(student, target->student_id),
@@ -328,6 +328,12 @@ handling_delete(struct request_job *job, PGconn *pg,
         *cleared += (unsigned)atol(PQgetvalue(res, 0, 0));
         PQclear(res);
         res = db_query(pg, "delete enrol", enrol_sql, 4, enrol_params);
+        /* A separate statement, so it sees the enrolment above. */
+        PQclear(res);
+        res = res == NULL ? NULL
+                          : db_query(pg, "delete numbers",
+                                     "SELECT student_number_refresh($1::bigint[])",
+                                     1, enrol_params);
     }
     ok = res != NULL;
     PQclear(res);

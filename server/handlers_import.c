@@ -220,13 +220,24 @@ import_store(struct import_job *import, PGconn *pg)
                        "SELECT s.id FROM student s JOIN import_stage t"
                        " ON s.import_key = t.import_key"
                        " WHERE s.school_id = $1) AS ids)"
-                       " SELECT (SELECT created FROM dedup_recheck(ids)),"
-                       " student_number_refresh(ids) FROM batch",
+                       " SELECT created FROM batch, dedup_recheck(ids)",
                        1, NULL, params, NULL, NULL, 0);
     ok = db_result_ok(pg, res, "import duplicate check");
     if (ok) {
         import->problems_created = (unsigned)atol(PQgetvalue(res, 0, 0));
     }
+    PQclear(res);
+    if (!ok) {
+        return false;
+    }
+    /* J numbers, and new draws for the rare colliding L number. */
+    res = PQexecParams(pg,
+                       "SELECT student_number_refresh(ARRAY("
+                       "SELECT s.id FROM student s JOIN import_stage t"
+                       " ON s.import_key = t.import_key"
+                       " WHERE s.school_id = $1))",
+                       1, NULL, params, NULL, NULL, 0);
+    ok = db_result_ok(pg, res, "import student numbers");
     PQclear(res);
     if (!ok) {
         return false;
