@@ -4,7 +4,7 @@
  * SHA-256; a file already stored is not sent again. Chunks are kept in
  * memory on the connection (at most evidence_max_size bytes, one upload
  * per connection); when the last arrives the checksum is verified and the
- * type is detected from the content with libmagic, so a renamed file is
+ * type is detected from the content with libmagic. A renamed file is thus
  * judged by what it is, not by its name.
  */
 #include "evidence.h"

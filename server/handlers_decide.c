@@ -2,9 +2,9 @@
 /*
  * The county's decision on one case. Rejecting returns the problem to the
  * school with the opinion. Approving an attestation resolves the problem
- * and remembers the attested pair; approving a change applies the
- * corrected values, unless they collide with another live record, and
- * runs the duplicate check again for the record and every record that
+ * and remembers the attested pair. Approving a change applies the
+ * corrected values unless they collide with another live record. It then
+ * runs the duplicate check again for the record and for every record that
  * shared its old or new key values.
  */
 #include <stdio.h>
@@ -285,7 +285,7 @@ decide_approve_change(struct request_job *job, PGconn *pg, uint64_t case_id,
                          1, (const char *const *)&ids) : NULL;
     if (res != NULL) {
         *cleared = (unsigned)atol(PQgetvalue(res, 0, 0));
-        /* A separate statement, so it sees the problems cleared above. */
+        /* A separate statement, so that it reads the problems cleared above. */
         PQclear(res);
         res = db_query(pg, "decide change numbers",
                        "SELECT student_number_refresh($1::bigint[])", 1,

@@ -328,7 +328,7 @@ handling_delete(struct request_job *job, PGconn *pg,
         *cleared += (unsigned)atol(PQgetvalue(res, 0, 0));
         PQclear(res);
         res = db_query(pg, "delete enrol", enrol_sql, 4, enrol_params);
-        /* A separate statement, so it sees the enrolment above. */
+        /* A separate statement, so that it reads the enrolment above. */
         PQclear(res);
         res = res == NULL ? NULL
                           : db_query(pg, "delete numbers",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The problem list. A school sees its own students' problems; a county,
- * city or province account sees those of the schools below it. Of the
+ * The problem list. A school account lists its own students' problems,
+ * and a county, city or province account lists those of its schools. Of the
  * counterpart only its school, county and telephone are returned, which is
  * what the two registrars need to call each other.
  */
