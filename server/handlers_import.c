@@ -173,6 +173,7 @@ import_store(struct import_job *import, PGconn *pg)
     char school[24], account[24], received[16], created[16], problems[16];
     const char *params[7] = {school, account, NULL, received, created,
                              problems, NULL};
+    char *ids = NULL;
     PGresult *res;
     bool ok;
 
@@ -185,7 +186,8 @@ import_store(struct import_job *import, PGconn *pg)
     res = PQexecParams(pg,
                        "SELECT dedup_lock(array_agg(k)) FROM import_stage,"
                        " unnest(dedup_keys(id_number, name, gender, birth_date)"
-                       " || ('number|' || school_region($1) || birth_date)) k",
+                       " || ('number|' || (SELECT school_region($1::bigint))"
+                       " || birth_date)) k",
                        1, NULL, params, NULL, NULL, 0);
     ok = db_result_ok(pg, res, "import lock");
     PQclear(res);
@@ -196,49 +198,46 @@ import_store(struct import_job *import, PGconn *pg)
      * and the rare colliding L number are settled by
      * student_number_refresh below. */
     res = PQexecParams(pg,
-                       "INSERT INTO student (school_id, birth_date,"
-                       " student_number, " IMPORT_COLUMNS ")"
+                       "WITH ins AS (INSERT INTO student (school_id,"
+                       " birth_date, student_number, " IMPORT_COLUMNS ")"
                        " SELECT $1, birth_date::date,"
-                       " CASE WHEN id_type = '1' THEN 'L' || r.region"
-                       " || birth_date"
+                       " CASE WHEN id_type = '1' THEN 'L'"
+                       " || (SELECT school_region($1::bigint)) || birth_date"
                        " || lpad(floor(random() * 10000)::int::text, 4, '0')"
                        " END, " IMPORT_COLUMNS
-                       " FROM import_stage,"
-                       " (SELECT school_region($1) AS region) r"
-                       " ON CONFLICT (school_id, import_key) DO NOTHING",
+                       " FROM import_stage"
+                       " ON CONFLICT (school_id, import_key) DO NOTHING"
+                       " RETURNING id) SELECT count(*), array_agg(id) FROM ins",
                        1, NULL, params, NULL, NULL, 0);
     ok = db_result_ok(pg, res, "import insert");
     if (ok) {
-        import->created = (unsigned)atol(PQcmdTuples(res));
+        import->created = (unsigned)atol(PQgetvalue(res, 0, 0));
+        ids = strdup(PQgetvalue(res, 0, 1));
+        ok = ids != NULL;
     }
     PQclear(res);
-    if (!ok) {
-        return false;
+
+    /* Rows that existed already were checked when they were stored, in
+     * the transaction that stored them, so only the new rows are checked. */
+    if (ok && import->created > 0) {
+        res = PQexecParams(pg,
+                           "SELECT created FROM dedup_recheck($1::bigint[])",
+                           1, NULL, (const char *const *)&ids, NULL, NULL, 0);
+        ok = db_result_ok(pg, res, "import duplicate check");
+        if (ok) {
+            import->problems_created = (unsigned)atol(PQgetvalue(res, 0, 0));
+        }
+        PQclear(res);
     }
-    res = PQexecParams(pg,
-                       "WITH batch AS (SELECT ARRAY("
-                       "SELECT s.id FROM student s JOIN import_stage t"
-                       " ON s.import_key = t.import_key"
-                       " WHERE s.school_id = $1) AS ids)"
-                       " SELECT created FROM batch, dedup_recheck(ids)",
-                       1, NULL, params, NULL, NULL, 0);
-    ok = db_result_ok(pg, res, "import duplicate check");
-    if (ok) {
-        import->problems_created = (unsigned)atol(PQgetvalue(res, 0, 0));
-    }
-    PQclear(res);
-    if (!ok) {
-        return false;
-    }
+
     /* J numbers, and new draws for the rare colliding L number. */
-    res = PQexecParams(pg,
-                       "SELECT student_number_refresh(ARRAY("
-                       "SELECT s.id FROM student s JOIN import_stage t"
-                       " ON s.import_key = t.import_key"
-                       " WHERE s.school_id = $1))",
-                       1, NULL, params, NULL, NULL, 0);
-    ok = db_result_ok(pg, res, "import student numbers");
-    PQclear(res);
+    if (ok && import->created > 0) {
+        res = PQexecParams(pg, "SELECT student_number_refresh($1::bigint[])",
+                           1, NULL, (const char *const *)&ids, NULL, NULL, 0);
+        ok = db_result_ok(pg, res, "import student numbers");
+        PQclear(res);
+    }
+    free(ids);
     if (!ok) {
         return false;
     }

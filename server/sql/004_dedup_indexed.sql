@@ -1,0 +1,290 @@
+-- SPDX-License-Identifier: MIT
+-- The duplicate check, planned for the rows it is given and driven by
+-- index probes.
+--
+-- The earlier LANGUAGE sql version was planned once with the id array as
+-- an unknown parameter, estimated at 10 rows, so the pair joins became
+-- nested loops whose cost grew with the square of the batch. On a table
+-- that autovacuum had not analyzed yet it also chose full scans of
+-- student. This version runs its query through EXECUTE ... USING, so the
+-- planner estimates from the real array. It reads student only through
+-- LATERAL subqueries with OFFSET 0, which PostgreSQL cannot flatten, so
+-- each given record costs a few index probes whatever the statistics say.
+
+-- Recomputes the duplicate and invalid-ID problems of the given records.
+-- The scope is the given records, every live record that shares an ID
+-- number or (name, gender, birth date) with one of them, and every record
+-- whose unresolved problem names one of them as its counterpart. Pairs
+-- inside the scope are computed afresh. A problem is cleared when it no
+-- longer applies and both of its records are in the scope, or when it
+-- belongs to a given record, whose pairs are all in the scope. New
+-- problems are inserted, and attested pairs stay quiet. Callers hold
+-- dedup_lock for the keys of the given records, old and new.
+CREATE OR REPLACE FUNCTION dedup_recheck(ids bigint[], OUT created integer,
+                                         OUT cleared integer)
+LANGUAGE plpgsql
+-- The row estimates of the pair joins are loose upper bounds, which would
+-- make PostgreSQL spend longer compiling the query with JIT than running it.
+SET jit = off
+AS $fn$
+BEGIN
+    EXECUTE $sql$
+WITH given AS (
+    SELECT s.id, s.id_number, s.name, s.gender, s.birth_date
+    FROM (SELECT DISTINCT unnest($1::bigint[])) AS g (id)
+    CROSS JOIN LATERAL (
+        SELECT st.id, st.id_number, st.name, st.gender, st.birth_date
+        FROM student st WHERE st.id = g.id OFFSET 0) s
+),
+scope AS (
+    SELECT s.id FROM given g
+    CROSS JOIN LATERAL (
+        SELECT st.id FROM student st
+        WHERE st.id_number = g.id_number
+          AND st.deleted_at IS NULL AND st.id_number <> '' OFFSET 0) s
+    WHERE g.id_number <> ''
+    UNION
+    SELECT s.id FROM given g
+    CROSS JOIN LATERAL (
+        SELECT st.id FROM student st
+        WHERE st.name = g.name AND st.gender = g.gender
+          AND st.birth_date = g.birth_date AND st.deleted_at IS NULL
+        OFFSET 0) s
+    UNION
+    SELECT p.student_id FROM given g
+    CROSS JOIN LATERAL (
+        SELECT pr.student_id FROM problem pr
+        WHERE pr.counterpart_id = g.id AND pr.status <> 'resolved'
+        OFFSET 0) p
+    UNION
+    SELECT id FROM given
+),
+-- Materialized, so that the join with organisation below stays one hash
+-- join instead of moving inside the loop of probes.
+live_student AS MATERIALIZED (
+    SELECT s.* FROM scope
+    CROSS JOIN LATERAL (
+        SELECT st.id, st.school_id, st.id_type, st.id_number, st.name,
+               st.gender, st.birth_date, st.id_fault
+        FROM student st
+        WHERE st.id = scope.id AND st.deleted_at IS NULL OFFSET 0) s
+),
+live AS (
+    SELECT s.id, s.school_id, o.parent_id AS county_id, s.id_type,
+           s.id_number, s.name, s.gender, s.birth_date, s.id_fault
+    FROM live_student s JOIN organisation o ON o.id = s.school_id
+),
+found AS (
+    SELECT a.id AS student_id,
+           CASE WHEN a.school_id = b.school_id THEN 'id_dup_school'
+                WHEN a.county_id = b.county_id THEN 'id_dup_county'
+                ELSE 'id_dup_province' END AS kind,
+           b.id AS counterpart_id, '' AS detail
+    FROM live a JOIN live b ON a.id_number = b.id_number AND a.id <> b.id
+    WHERE a.id_number <> ''
+    UNION ALL
+    -- Name, gender and birth date only identify a pair when at least one
+    -- side has no resident ID number to tell them apart.
+    SELECT a.id, 'ngb_dup', b.id, ''
+    FROM live a JOIN live b
+      ON (a.name, a.gender, a.birth_date) = (b.name, b.gender, b.birth_date)
+     AND a.id <> b.id
+    WHERE (a.id_type <> '1' OR a.id_number = '' OR
+           b.id_type <> '1' OR b.id_number = '')
+      AND NOT (a.id_number <> '' AND a.id_number = b.id_number)
+    UNION ALL
+    SELECT a.id, 'id_invalid', NULL, a.id_fault
+    FROM live a WHERE a.id_fault <> ''
+),
+want AS (
+    SELECT f.* FROM found f
+    WHERE NOT EXISTS (
+        SELECT 1 FROM attested_pair ap
+        WHERE ap.student_id = f.student_id AND ap.kind = f.kind
+          AND ap.counterpart_id IS NOT DISTINCT FROM f.counterpart_id)
+),
+held AS (
+    SELECT pr.id, pr.student_id, pr.kind, pr.counterpart_id
+    FROM scope
+    CROSS JOIN LATERAL (
+        SELECT p.id, p.student_id, p.kind, p.counterpart_id FROM problem p
+        WHERE p.student_id = scope.id AND p.status <> 'resolved'
+          AND p.kind IN ('id_dup_school', 'id_dup_county', 'id_dup_province',
+                         'ngb_dup', 'id_invalid')
+        OFFSET 0) pr
+    WHERE pr.counterpart_id IS NULL
+       OR pr.counterpart_id IN (SELECT id FROM scope)
+       OR pr.student_id IN (SELECT id FROM given)
+),
+cleared AS (
+    UPDATE problem p
+    SET status = 'resolved', resolution = 'cleared', resolved_at = now(),
+        updated_at = now()
+    FROM held h
+    WHERE p.id = h.id
+      AND NOT EXISTS (
+          SELECT 1 FROM want w
+          WHERE w.student_id = h.student_id AND w.kind = h.kind
+            AND w.counterpart_id IS NOT DISTINCT FROM h.counterpart_id)
+    RETURNING p.id
+),
+inserted AS (
+    INSERT INTO problem (student_id, kind, counterpart_id, detail)
+    SELECT student_id, kind, counterpart_id, detail FROM want
+    ON CONFLICT (student_id, kind, counterpart_id) WHERE status <> 'resolved'
+    DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT count(*) FROM inserted)::integer,
+       (SELECT count(*) FROM cleared)::integer
+$sql$
+    INTO created, cleared
+    USING ids;
+END;
+$fn$;
+
+-- The statement trigger that kept the history of changed numbers joined
+-- its old and new transition tables, which PostgreSQL plans as a nested
+-- loop with no estimate of either side. A row trigger replaces it below.
+DROP TRIGGER student_number_history_update ON student;
+DROP FUNCTION student_number_log_update();
+
+-- Student numbers are ASCII codes. The "C" collation orders them byte by
+-- byte, so the unique index also serves the prefix ranges of the J
+-- sequence below.
+ALTER TABLE student ALTER COLUMN student_number TYPE text COLLATE "C";
+
+-- The history row of a changed number.
+CREATE FUNCTION student_number_log_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO student_number_history (student_id, student_number)
+    VALUES (NEW.id, NEW.student_number)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER student_number_history_update
+    AFTER UPDATE OF student_number ON student
+    FOR EACH ROW
+    WHEN (NEW.student_number IS NOT NULL
+          AND NEW.student_number IS DISTINCT FROM OLD.student_number)
+    EXECUTE FUNCTION student_number_log_change();
+
+-- Gives the listed students the number they should hold now: J numbers to
+-- students without a resident ID, L numbers to the others until they are
+-- formal, and G numbers once the county has approved the record, the
+-- resident ID number passes its check and no problem is unresolved. A
+-- formal number is never taken back. Callers hold dedup_lock on
+-- student_number_key of each student.
+--
+-- Every statement selects its rows with id = ANY ((SELECT $1)::bigint[]).
+-- The sub-select hides the array's length from the planner, which then
+-- reads the rows through the primary key instead of scanning student.
+CREATE OR REPLACE FUNCTION student_number_refresh(ids bigint[]) RETURNS void
+LANGUAGE plpgsql
+SET jit = off
+AS $fn$
+DECLARE
+    need_formal boolean;
+    need_provisional boolean;
+    need_sequence boolean;
+    candidates bigint[];
+BEGIN
+    -- One pass finds which of the updates below have rows to change, so
+    -- that an import batch, whose rows already carry L numbers, skips the
+    -- updates that would change none of them.
+    EXECUTE $sql$
+SELECT coalesce(bool_or(s.deleted_at IS NULL AND s.state = 'approved'
+                        AND s.id_type = '1' AND s.id_fault = ''
+                        AND s.id_number <> ''
+                        AND coalesce(left(s.student_number, 1), '') <> 'G'),
+                false),
+       coalesce(bool_or(s.student_number IS NULL AND s.id_type = '1'), false),
+       coalesce(bool_or(s.id_type <> '1'
+                        AND coalesce(left(s.student_number, 1), '') <> 'J'),
+                false)
+FROM student s WHERE s.id = ANY ((SELECT $1::bigint[])::bigint[])
+$sql$ INTO need_formal, need_provisional, need_sequence USING ids;
+
+    IF need_formal THEN
+        EXECUTE $sql$
+UPDATE student s
+SET student_number = 'G' || s.id_number
+WHERE s.id = ANY ((SELECT $1::bigint[])::bigint[]) AND s.deleted_at IS NULL
+  AND s.state = 'approved' AND s.id_type = '1' AND s.id_fault = ''
+  AND s.id_number <> '' AND coalesce(left(s.student_number, 1), '') <> 'G'
+  AND NOT EXISTS (SELECT 1 FROM problem p
+                  WHERE p.student_id = s.id AND p.status <> 'resolved')
+  AND NOT EXISTS (SELECT 1 FROM student x
+                  WHERE x.student_number = 'G' || s.id_number)
+$sql$ USING ids;
+    END IF;
+
+    IF need_provisional THEN
+        EXECUTE $sql$
+UPDATE student s
+SET student_number = 'L' || county.code || to_char(s.birth_date, 'YYYYMMDD')
+                     || lpad(floor(random() * 10000)::int::text, 4, '0')
+FROM organisation school JOIN organisation county
+  ON county.id = school.parent_id
+WHERE s.id = ANY ((SELECT $1::bigint[])::bigint[]) AND school.id = s.school_id
+  AND s.student_number IS NULL AND s.id_type = '1'
+$sql$ USING ids;
+    END IF;
+
+    -- The next sequence of a prefix follows the highest J number that
+    -- starts with it: in the "C" collation every 'J' || prefix || digits
+    -- sorts below 'J' || prefix || ':'.
+    IF need_sequence THEN
+        EXECUTE $sql$
+WITH need AS (
+    SELECT s.id, county.code || to_char(s.birth_date, 'YYYYMMDD') AS prefix
+    FROM student s
+    JOIN organisation school ON school.id = s.school_id
+    JOIN organisation county ON county.id = school.parent_id
+    WHERE s.id = ANY ((SELECT $1::bigint[])::bigint[]) AND s.id_type <> '1'
+      AND coalesce(left(s.student_number, 1), '') <> 'J'
+),
+last AS (
+    SELECT p.prefix,
+           coalesce((SELECT substr(max(x.student_number), 16, 3)::int
+                     FROM student x
+                     WHERE x.student_number >= 'J' || p.prefix
+                       AND x.student_number < 'J' || p.prefix || ':'), 0)
+               AS sequence
+    FROM (SELECT DISTINCT prefix FROM need) p
+),
+numbered AS (
+    SELECT n.id, n.prefix || lpad((l.sequence + row_number() OVER (
+               PARTITION BY n.prefix ORDER BY n.id))::text, 3, '0') AS digits
+    FROM need n JOIN last l USING (prefix)
+)
+UPDATE student s SET student_number = 'J' || d.digits || mod112_check(d.digits)
+FROM numbered d WHERE s.id = d.id
+$sql$ USING ids;
+    END IF;
+
+    -- Random L numbers collide rarely. Of two equal numbers the listed
+    -- record draws again, and of two listed records the later one. After
+    -- the first pass only the records that drew again are checked.
+    candidates := ids;
+    LOOP
+        EXECUTE $sql$
+WITH redrawn AS (
+    UPDATE student s
+    SET student_number = left(s.student_number, 15)
+                         || lpad(floor(random() * 10000)::int::text, 4, '0')
+    WHERE s.id = ANY ((SELECT $1::bigint[])::bigint[])
+      AND left(s.student_number, 1) = 'L'
+      AND EXISTS (SELECT 1 FROM student x
+                  WHERE x.student_number = s.student_number AND x.id <> s.id
+                    AND (x.id < s.id OR NOT x.id = ANY ($2)))
+    RETURNING s.id
+)
+SELECT array_agg(id) FROM redrawn
+$sql$ INTO candidates USING candidates, ids;
+        EXIT WHEN candidates IS NULL;
+    END LOOP;
+END;
+$fn$;
