@@ -367,7 +367,9 @@ review_decide_parse(int argc, char **argv, struct review_decisions *decisions,
     return 0;
 }
 
-/* Decides every case and reports each. A lost connection stops the rest. */
+/* Decides every case and reports each. A lost connection or a role the
+ * server denies stops the rest, with exit status 3 or 4. Any other failed
+ * case makes the exit status 1. */
 static int
 review_decide_all(struct client *client, const struct review_decisions *d,
                   json_object *array)
@@ -399,8 +401,9 @@ review_decide_all(struct client *client, const struct review_decisions *d,
             }
         }
         wire_free(reply);
-        if (rc < 0 && client_exit_for(rc) == CLIENT_EXIT_CONNECT) {
-            return CLIENT_EXIT_CONNECT;
+        if (rc < 0 && (client_exit_for(rc) == CLIENT_EXIT_CONNECT ||
+                       client_exit_for(rc) == CLIENT_EXIT_AUTH)) {
+            return client_exit_for(rc);
         }
         if (rc < 0) {
             exit_code = CLIENT_EXIT_FINDINGS;

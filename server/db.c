@@ -13,6 +13,7 @@
 #include "db.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +99,27 @@ db_query(PGconn *pg, const char *context, const char *sql, int count,
         return NULL;
     }
     return res;
+}
+
+bool
+db_begin_as(PGconn *pg, const char *context, int64_t account_id,
+            int64_t org_id)
+{
+    char account[24], org[24];
+    const char *params[2] = {account, org};
+    PGresult *res;
+
+    if (!db_exec(pg, context, "BEGIN")) {
+        return false;
+    }
+    snprintf(account, sizeof(account), "%lld", (long long)account_id);
+    snprintf(org, sizeof(org), "%lld", (long long)org_id);
+    res = db_query(pg, context,
+                   "SELECT set_config('xueji.account_id', $1, true),"
+                   " set_config('xueji.org_id', $2, true)",
+                   2, params);
+    PQclear(res);
+    return res != NULL;
 }
 
 void

@@ -9,6 +9,7 @@
 #define XUEJI_DB_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdbool.h>
 
 #include "status.h"
@@ -61,6 +62,13 @@ bool db_result_ok(PGconn *pg, const PGresult *res, const char *context);
  * logging the failure with context. */
 PGresult *db_query(PGconn *pg, const char *context, const char *sql,
                    int count, const char *const *params);
+
+/* Begins a transaction on behalf of an account and its organisation,
+ * which the database reads back (settings xueji.account_id and
+ * xueji.org_id) for the audit rows it writes itself, such as problems
+ * the duplicate check clears. Returns false after logging a failure. */
+bool db_begin_as(PGconn *pg, const char *context, int64_t account_id,
+                 int64_t org_id);
 
 /* Rolls back the open transaction, if any. */
 void db_rollback(PGconn *pg);

@@ -33,13 +33,55 @@ struct decide_target {
     PGresult *res;              /* owns proposed */
 };
 
+/* Takes the duplicate-check locks of the record of a pending case, for its
+ * current values and the proposed ones of a change, before any row lock.
+ * Approving a change updates the problems of other records under these
+ * locks. A deletion and an import do the same. All of them take the locks
+ * before their row locks, so none waits for the locks while holding a row
+ * that another needs. The locks also serialise approvals for the two
+ * records of a pair, which share a key. Each approval refers to the other
+ * record in its attested pair and may give its own record the G number of
+ * the shared ID number, so two at the same moment would deadlock.
+ * decide_approve_change takes the locks again under the row locks, which
+ * costs nothing while the values are unchanged. */
+static bool
+decide_prelock(struct request_job *job, PGconn *pg, uint64_t case_id)
+{
+    static const char sql[] =
+        "SELECT dedup_lock(dedup_keys(s.id_number, s.name, s.gender,"
+        " to_char(s.birth_date, 'YYYYMMDD'))"
+        " || CASE WHEN c.kind = 'change' THEN"
+        " dedup_keys(c.proposed->>'id_number', c.proposed->>'name',"
+        " c.proposed->>'gender', c.proposed->>'birth_date')"
+        " ELSE '{}' END)"
+        " FROM handling_case c JOIN student s ON s.id = c.student_id"
+        " WHERE c.id = $1::bigint AND c.status = 'pending'";
+    char id[24];
+    const char *params[1] = {request_job_id(id, (int64_t)case_id)};
+    PGresult *res = db_query(pg, "decide prelock", sql, 1, params);
+
+    if (res == NULL) {
+        request_job_db_fail(job, pg);
+        return false;
+    }
+    PQclear(res);
+    return true;
+}
+
+/* Locks the case, its problem and its student. The decider's name comes
+ * from a subquery, not a join. A second decider that waited for the lock
+ * gets the case row as the first one committed it. PostgreSQL (Read
+ * Committed) evaluates the select list again for that row but keeps the
+ * rows it had joined from tables it does not lock, so a join to account
+ * would return no name. */
 static bool
 decide_lock(struct request_job *job, PGconn *pg, uint64_t case_id,
             struct decide_target *target)
 {
     static const char sql[] =
         "SELECT c.status, c.kind, c.county_id, c.school_id, c.problem_id,"
-        " c.student_id, coalesce(ud.username, ''),"
+        " c.student_id,"
+        " coalesce((SELECT username FROM account WHERE id = c.decided_by), ''),"
         " coalesce(to_char(c.decided_at, 'YYYY-MM-DD HH24:MI'), ''), p.status,"
         " coalesce(c.proposed->>'name', ''), coalesce(c.proposed->>'gender', ''),"
         " coalesce(c.proposed->>'birth_date', ''),"
@@ -48,7 +90,6 @@ decide_lock(struct request_job *job, PGconn *pg, uint64_t case_id,
         " coalesce(c.proposed->>'id_fault', '')"
         " FROM handling_case c JOIN problem p ON p.id = c.problem_id"
         " JOIN student s ON s.id = c.student_id"
-        " LEFT JOIN account ud ON ud.id = c.decided_by"
         " WHERE c.id = $1::bigint FOR UPDATE OF c, p, s";
     char id[24];
     const char *params[1] = {request_job_id(id, (int64_t)case_id)};
@@ -250,7 +291,8 @@ decide_approve_change(struct request_job *job, PGconn *pg, uint64_t case_id,
         " a AS (INSERT INTO audit_log (account_id, org_id, action, object_kind,"
         " object_id, before, after) SELECT $10, $11, 'approve_change',"
         " 'student', $1::bigint, to_jsonb(old), jsonb_build_object('name', $2,"
-        " 'gender', $3, 'birth_date', $4, 'id_type', $5, 'id_number', $6,"
+        " 'gender', $3, 'birth_date', to_char($4::date, 'YYYYMMDD'),"
+        " 'id_type', $5, 'id_number', $6,"
         " 'case', $8::bigint, 'opinion', $9) FROM old)"
         " SELECT ARRAY[$1::bigint] || ids FROM peers";
     char student[24], id[24], account[24], org[24], problem[24];
@@ -348,11 +390,12 @@ decide_run(struct request_job *job, struct db_session *session)
     unsigned cleared = 0;
     bool ok;
 
-    if (!db_exec(pg, "decide begin", "BEGIN")) {
+    if (!db_begin_as(pg, "decide begin", job->account_id, job->org_id)) {
         request_job_db_fail(job, pg);
         return;
     }
-    ok = decide_lock(job, pg, request->case_id, &target) &&
+    ok = (!request->approve || decide_prelock(job, pg, request->case_id)) &&
+         decide_lock(job, pg, request->case_id, &target) &&
          decide_apply(job, pg, request, &target, &cleared);
     PQclear(target.res);
     if (!ok) {

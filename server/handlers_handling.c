@@ -4,7 +4,8 @@
  * fields with evidence, waits for the county), attest (reasons with
  * evidence, waits for the county) and delete (takes effect at once). Each
  * runs in one transaction that locks the problem and the student first
- * and checks the transition with problem_state_next.
+ * (a deletion takes the duplicate-check locks before them) and checks the
+ * transition with problem_state_next.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,33 @@ handling_lock(struct request_job *job, PGconn *pg, uint64_t problem_id,
     snprintf(target->id_type, sizeof(target->id_type), "%s", PQgetvalue(res, 0, 9));
     snprintf(target->id_number, sizeof(target->id_number), "%s",
              PQgetvalue(res, 0, 10));
+    PQclear(res);
+    return true;
+}
+
+/* Takes the duplicate-check locks of the problem's student before any row
+ * lock, as an import and the approval of a change do. A deletion updates
+ * the problems of other records under these locks. Taken after its own
+ * row locks, they could make it wait for a request that waits for one of
+ * those rows, a deadlock that PostgreSQL ends by aborting one of the two.
+ * handling_delete takes them again under the row lock, which costs nothing
+ * while the keys are unchanged. */
+static bool
+handling_prelock(struct request_job *job, PGconn *pg, uint64_t problem_id)
+{
+    static const char sql[] =
+        "SELECT dedup_lock(dedup_keys(s.id_number, s.name, s.gender,"
+        " to_char(s.birth_date, 'YYYYMMDD')))"
+        " FROM problem p JOIN student s ON s.id = p.student_id"
+        " WHERE p.id = $1";
+    char id[24];
+    const char *params[1] = {request_job_id(id, (int64_t)problem_id)};
+    PGresult *res = db_query(pg, "handling prelock", sql, 1, params);
+
+    if (res == NULL) {
+        request_job_db_fail(job, pg);
+        return false;
+    }
     PQclear(res);
     return true;
 }
@@ -357,8 +385,12 @@ handling_run(struct request_job *job, struct db_session *session)
     int64_t case_id = 0;
     unsigned cleared = 0;
 
-    if (!db_exec(pg, "handling begin", "BEGIN")) {
+    if (!db_begin_as(pg, "handling begin", job->account_id, job->org_id)) {
         request_job_db_fail(job, pg);
+        return;
+    }
+    if (action == PROBLEM_ACTION_DELETE &&
+        !handling_prelock(job, pg, request->problem_id)) {
         return;
     }
     if (!handling_lock(job, pg, request->problem_id, &target)) {

@@ -276,7 +276,9 @@ import_run(struct db_job *job, struct db_session *session)
         session->import_stage_ready =
             db_exec(pg, "import staging table", IMPORT_STAGE_SQL);
     }
-    if (!session->import_stage_ready || !db_exec(pg, "import begin", "BEGIN") ||
+    if (!session->import_stage_ready ||
+        !db_begin_as(pg, "import begin", import->account_id,
+                     import->school_id) ||
         !import_copy_in(pg, buf) || !import_store(import, pg) ||
         !db_exec(pg, "import commit", "COMMIT")) {
         import->failed = true;

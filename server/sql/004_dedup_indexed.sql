@@ -104,10 +104,11 @@ want AS (
           AND ap.counterpart_id IS NOT DISTINCT FROM f.counterpart_id)
 ),
 held AS (
-    SELECT pr.id, pr.student_id, pr.kind, pr.counterpart_id
+    SELECT pr.id, pr.student_id, pr.kind, pr.counterpart_id, pr.status
     FROM scope
     CROSS JOIN LATERAL (
-        SELECT p.id, p.student_id, p.kind, p.counterpart_id FROM problem p
+        SELECT p.id, p.student_id, p.kind, p.counterpart_id, p.status
+        FROM problem p
         WHERE p.student_id = scope.id AND p.status <> 'resolved'
           AND p.kind IN ('id_dup_school', 'id_dup_county', 'id_dup_province',
                          'ngb_dup', 'id_invalid')
@@ -126,7 +127,23 @@ cleared AS (
           SELECT 1 FROM want w
           WHERE w.student_id = h.student_id AND w.kind = h.kind
             AND w.counterpart_id IS NOT DISTINCT FROM h.counterpart_id)
-    RETURNING p.id
+    RETURNING p.id, p.student_id, p.kind, p.counterpart_id,
+              h.status AS old_status
+),
+-- Each cleared problem is a transition of its record, audited under the
+-- account whose request ran the check (see db_begin_as in the daemon).
+audited AS (
+    INSERT INTO audit_log (account_id, org_id, action, object_kind,
+                           object_id, before, after)
+    SELECT nullif(current_setting('xueji.account_id', true), '')::bigint,
+           nullif(current_setting('xueji.org_id', true), '')::bigint,
+           'clear_problem', 'student', c.student_id,
+           jsonb_build_object('problem', c.id, 'kind', c.kind,
+                              'counterpart', c.counterpart_id,
+                              'status', c.old_status),
+           jsonb_build_object('problem', c.id, 'status', 'resolved',
+                              'resolution', 'cleared')
+    FROM cleared c
 ),
 inserted AS (
     INSERT INTO problem (student_id, kind, counterpart_id, detail)
