@@ -229,6 +229,22 @@ handling_merge_change(struct request_job *job,
                          err.field, err.hint, "%s", err.message);
         return false;
     }
+
+    /* A change that touches the ID number or the fields it encodes must
+     * leave a number that passes its check. A change of the name alone
+     * may keep an invalid number, whose problem then stays. */
+    if ((*id_fault)[0] != '\0' &&
+        (fields->id_number[0] || fields->id_type[0] || fields->gender[0] ||
+         fields->birth_date[0])) {
+        xj_error_clear(&err);
+        (void)idcard_check(merged->id_number, merged->gender[0],
+                           merged->birth_date, today, &err);
+        request_job_fail(job, XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
+                         "id_number", err.hint,
+                         "the corrected values fail the ID number check: %s",
+                         err.message);
+        return false;
+    }
     return true;
 }
 

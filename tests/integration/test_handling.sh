@@ -288,6 +288,19 @@ h_run h_client school-a1 problems change "$bad" --id-number "$inv1" \
 h_assert_eq 1 "$H_RC" "change to another invalid number is not sent"
 h_assert_contains "$H_ERR" "wrong check digit" "client names the fault"
 h_assert_eq "$bad" "$(hx_problem 韩一 id_invalid)" "problem still open"
+# Valid numbers that contradict the record's gender or birth date: only
+# the daemon has the record, so it rejects them before filing a case.
+h_run h_client school-a1 problems change "$bad" \
+    --id-number "$(hx_id 410102 20150311 022)" \
+    --reason "typo" --evidence "$ev/scan.jpg"
+h_assert_eq 1 "$H_RC" "change to a number of the other gender"
+h_assert_contains "$H_ERR" "fail the ID number check" "gender mismatch message"
+h_run h_client school-a1 problems change "$bad" \
+    --id-number "$(hx_id 410102 20150411 011)" \
+    --reason "typo" --evidence "$ev/scan.jpg"
+h_assert_eq 1 "$H_RC" "change to a number of another birth date"
+h_assert_contains "$H_ERR" "fail the ID number check" "birth mismatch message"
+h_assert_eq "" "$(hx_case "$bad")" "no case filed for the rejected changes"
 h_run h_client school-a1 problems change "$bad" --id-number "$s11" \
     --reason "check digit mistyped" --evidence "$ev/scan.jpg"
 h_assert_eq 0 "$H_RC" "change of an id_invalid record: $H_ERR"
