@@ -138,7 +138,6 @@ db_session_check(struct db_session *session)
     }
     log_warn("database connection lost, reconnecting");
     PQreset(session->pg);
-    session->import_stage_ready = false;
     if (PQstatus(session->pg) != CONNECTION_OK) {
         log_warn("database reconnect failed error=\"%.*s\"",
                  (int)strcspn(PQerrorMessage(session->pg), "\n"),

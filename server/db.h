@@ -16,10 +16,9 @@
 
 struct worker;
 
-/* One pool thread's connection and what it has set up on it. */
+/* One pool thread's connection. */
 struct db_session {
     PGconn *pg;
-    bool import_stage_ready;
 };
 
 struct db_job {
