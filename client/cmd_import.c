@@ -126,6 +126,31 @@ import_count(const struct template_file *file, size_t counts[3])
     }
 }
 
+/* Prints the summary line "PATH: N rows (ENCODING): N errors, N warnings,
+ * N values normalised" on stderr. Each count is a separate message, so that
+ * each takes its own plural form. */
+static void
+import_print_summary(const char *path, const struct template_file *file,
+                     const size_t counts[3])
+{
+    fprintf(stderr, "%s: ", path);
+    fprintf(stderr, ngettext("%zu row", "%zu rows", file->row_count),
+            file->row_count);
+    fprintf(stderr, " (%s): ", file->encoding);
+    fprintf(stderr, ngettext("%zu error", "%zu errors",
+                             counts[TEMPLATE_ERROR]),
+            counts[TEMPLATE_ERROR]);
+    fputs(", ", stderr);
+    fprintf(stderr, ngettext("%zu warning", "%zu warnings",
+                             counts[TEMPLATE_WARNING]),
+            counts[TEMPLATE_WARNING]);
+    fputs(", ", stderr);
+    fprintf(stderr, ngettext("%zu value normalised", "%zu values normalised",
+                             counts[TEMPLATE_NOTICE]),
+            counts[TEMPLATE_NOTICE]);
+    fputc('\n', stderr);
+}
+
 /* Prints the findings as text on stderr; returns the number of errors. */
 static size_t
 import_report_text(const char *path, const struct template_file *file,
@@ -144,14 +169,14 @@ import_report_text(const char *path, const struct template_file *file,
         import_print_diag_text(path, diag);
     }
     if (!verbose && counts[TEMPLATE_NOTICE] > IMPORT_NOTICES_SHOWN) {
-        fprintf(stderr, _("... %zu more normalised values; --verbose lists "
-                          "them all\n"),
-                counts[TEMPLATE_NOTICE] - IMPORT_NOTICES_SHOWN);
+        size_t hidden = counts[TEMPLATE_NOTICE] - IMPORT_NOTICES_SHOWN;
+
+        fprintf(stderr, ngettext("... %zu more normalised value; --verbose "
+                                 "lists them all\n",
+                                 "... %zu more normalised values; --verbose "
+                                 "lists them all\n", hidden), hidden);
     }
-    fprintf(stderr, _("%s: %zu rows (%s): %zu errors, %zu warnings, %zu "
-                      "values normalised\n"),
-            path, file->row_count, file->encoding, counts[TEMPLATE_ERROR],
-            counts[TEMPLATE_WARNING], counts[TEMPLATE_NOTICE]);
+    import_print_summary(path, file, counts);
     return counts[TEMPLATE_ERROR];
 }
 
@@ -420,9 +445,14 @@ import_upload(const struct client_settings *settings,
     if (rc < 0) {
         client_print_error(&err);
         if (totals->sent > 0) {
-            fprintf(stderr, _("xueji: %zu of %zu rows were stored before the "
-                              "failure; run the same command again to import "
-                              "the rest (nothing is stored twice)\n"),
+            fprintf(stderr, ngettext("xueji: %zu of %zu row was stored "
+                                     "before the failure; run the same "
+                                     "command again to import the rest "
+                                     "(nothing is stored twice)\n",
+                                     "xueji: %zu of %zu rows were stored "
+                                     "before the failure; run the same "
+                                     "command again to import the rest "
+                                     "(nothing is stored twice)\n", count),
                     totals->sent, count);
         }
         return client_exit_for(rc);
@@ -449,15 +479,29 @@ import_print_totals(const struct client_settings *settings,
         json_object_object_add(report, "import", obj);
         return;
     }
-    printf(_("Imported %zu new students; %zu were already imported; %zu "
-             "rejected by the server.\n"),
-           totals->created, totals->existing, totals->rejected);
-    printf(_("The duplicate check found %zu new problem registrations.\n"),
+    /* "Imported N new students; N were already imported; N rejected by
+     * the server." is printed in three messages, one per count. */
+    printf(ngettext("Imported %zu new student; ", "Imported %zu new students; ",
+                    totals->created), totals->created);
+    printf(ngettext("%zu was already imported; ",
+                    "%zu were already imported; ", totals->existing),
+           totals->existing);
+    printf(ngettext("%zu rejected by the server.\n",
+                    "%zu rejected by the server.\n", totals->rejected),
+           totals->rejected);
+    printf(ngettext("The duplicate check found %zu new problem "
+                    "registration.\n",
+                    "The duplicate check found %zu new problem "
+                    "registrations.\n", totals->problems_created),
            totals->problems_created);
     if (held_back > 0) {
-        printf(_("%zu rows with an invalid ID number were not sent: correct "
-                 "them, or import with --accept-invalid-ids to store them "
-                 "with an \"ID number invalid\" problem.\n"), held_back);
+        printf(ngettext("%zu row with an invalid ID number was not sent: "
+                        "correct it, or import with --accept-invalid-ids to "
+                        "store it with an \"ID number invalid\" problem.\n",
+                        "%zu rows with an invalid ID number were not sent: "
+                        "correct them, or import with --accept-invalid-ids "
+                        "to store them with an \"ID number invalid\" "
+                        "problem.\n", held_back), held_back);
     }
     printf(_("Next: xueji problems\n"));
 }

@@ -262,8 +262,9 @@ problems_print(const struct client *client, size_t total,
         printf(_("No problem registrations match.\n"));
         return;
     }
-    printf(_("%s %s: %zu problem registrations\n\n"), client->org_code,
-           client->org_name, total);
+    printf(ngettext("%s %s: %zu problem registration\n\n",
+                    "%s %s: %zu problem registrations\n\n", total),
+           client->org_code, client->org_name, total);
     output_table_print(table, stdout, 40);
     if (opinions != NULL) {
         printf(_("\nOpinions of the county on rejected handling:\n"));

@@ -84,11 +84,13 @@ main_load_settings(struct client_settings *settings, const char *path)
     char default_path[4096];
     struct xj_error err;
     bool must_exist = path != NULL;
+    bool from_env = false;
 
     xj_error_clear(&err);
     if (path == NULL) {
         path = getenv("XUEJI_CONFIG");
         must_exist = path != NULL;
+        from_env = path != NULL;
     }
     if (path == NULL && getenv("HOME") != NULL) {
         snprintf(default_path, sizeof(default_path),
@@ -97,6 +99,14 @@ main_load_settings(struct client_settings *settings, const char *path)
     }
     if (path != NULL && (must_exist || access(path, R_OK) == 0) &&
         config_load(client_settings_keys, settings, path, "xueji", &err) < 0) {
+        if (err.code == XJ_ERR_IO) {
+            /* The file could not be opened, so the hint names the setting
+             * that its path came from. */
+            snprintf(err.hint, sizeof(err.hint), "%s",
+                     from_env ? _("set XUEJI_CONFIG to an existing file, or "
+                                  "pass one with --config")
+                              : _("pass an existing file with --config"));
+        }
         client_print_error(&err);
         return CLIENT_EXIT_USAGE;
     }

@@ -1756,7 +1756,9 @@ template_read_text(struct template_reader *r, const char *text, size_t len)
         struct template_diag diag;
         char message[128];
 
-        snprintf(message, sizeof(message), "%zu further findings are not listed",
+        snprintf(message, sizeof(message),
+                 r->diags_dropped == 1 ? "%zu further finding is not listed"
+                                       : "%zu further findings are not listed",
                  r->diags_dropped);
         template_diag_fill(&diag, 0, TEMPLATE_FIELD_COUNT, TEMPLATE_WARNING, "",
                            "Correct the findings listed and check the file again.",

@@ -140,7 +140,7 @@ config_load(const struct config_key *table, void *target, const char *path,
 
     if (file == NULL) {
         return xj_error_set(err, XJ_ERR_IO, "config", path,
-                            "pass an existing file with -c",
+                            "pass an existing file with --config",
                             "cannot open configuration file %s: %s", path,
                             strerror(errno));
     }

@@ -24,6 +24,11 @@ xueji="$top/build/client/xueji"
 
 say() { printf '\n== %s\n' "$*"; }
 
+die() {
+    printf '%s: %s\n' "$0" "$*" >&2
+    exit 1
+}
+
 # The cluster runs as the postgres account, which must be able to reach
 # its directory. A checkout under a private home directory is not
 # reachable, and then the cluster goes under /var/tmp instead.
@@ -48,6 +53,102 @@ stop() {
     "$top/tests/pg.sh" stop "$(pg_dir)" 2>/dev/null || true
 }
 
+xuejid_running() {
+    [[ -f "$state/xuejid.pid" ]] && kill -0 "$(cat "$state/xuejid.pid")" 2>/dev/null
+}
+
+# Succeeds if a TCP socket can bind 127.0.0.1:$1, which fails while
+# another program listens there. SO_REUSEADDR, which PostgreSQL and xuejid
+# also set, keeps connections in TIME_WAIT from counting as a listener.
+port_is_free() {
+    python3 - "$1" <<'PY'
+import socket
+import sys
+
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    sock.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+PY
+}
+
+# Prints the first free port of $1+100, $1+200, ... $1+1000 that is not
+# $2, or nothing if none of them is free.
+suggest_port() {
+    local candidate i
+    for ((i = 1; i <= 10; i++)); do
+        candidate=$(($1 + 100 * i))
+        ((candidate <= 65535)) || return 0
+        if [[ $candidate != "$2" ]] && port_is_free "$candidate"; then
+            printf '%s' "$candidate"
+            return 0
+        fi
+    done
+}
+
+# Fails on port $1, set by the variable $2 for the program $3, which
+# another program already listens on. $4 is the quick start's other port,
+# which the suggested port must not equal.
+port_busy() {
+    local port=$1 variable=$2 program=$3 other=$4 free command=()
+    free=$(suggest_port "$port" "$other")
+    # The suggested command keeps the other port variable if it is set.
+    if [[ $variable == XUEJI_QUICKSTART_PG_PORT && -n ${XUEJI_QUICKSTART_PORT:-} ]]; then
+        command+=("XUEJI_QUICKSTART_PORT=$XUEJI_QUICKSTART_PORT")
+    elif [[ $variable == XUEJI_QUICKSTART_PORT && -n ${XUEJI_QUICKSTART_PG_PORT:-} ]]; then
+        command+=("XUEJI_QUICKSTART_PG_PORT=$XUEJI_QUICKSTART_PG_PORT")
+    fi
+    command+=("$variable=${free:-PORT}" "$0")
+    die "port $port on 127.0.0.1, where the quick start runs $program, is" \
+        "already in use by another program, so nothing was started." \
+        "Set $variable to a free port${free:+ (for example $free)} and run" \
+        "the quick start again:"$'\n'"  ${command[*]}"
+}
+
+# Fails unless $1, the value of the variable $2, is a port number from 1024
+# to 65535.
+check_port_value() {
+    if ! [[ $1 =~ ^[1-9][0-9]{3,4}$ ]] || (($1 > 65535)); then
+        die "invalid $2 \"$1\": expected a port number from 1024 to 65535"
+    fi
+}
+
+# Fails before anything is created if another program listens on the port
+# of PostgreSQL or of xuejid. The quick start's own cluster and daemon from
+# an earlier run are reused, so their ports do not count as busy, but they
+# must run on the ports requested now.
+check_ports() {
+    local status=0 env running_port
+    check_port_value "$pg_port" XUEJI_QUICKSTART_PG_PORT
+    check_port_value "$xuejid_port" XUEJI_QUICKSTART_PORT
+    [[ $pg_port != "$xuejid_port" ]] ||
+        die "PostgreSQL and xuejid cannot both use port $pg_port: set" \
+            "XUEJI_QUICKSTART_PG_PORT and XUEJI_QUICKSTART_PORT to different ports"
+
+    env=$("$top/tests/pg.sh" status "$(pg_dir)" 2>/dev/null) || status=$?
+    if [[ $status -eq 0 ]]; then
+        running_port=$(sed -n 's/^PGPORT=//p' <<<"$env")
+        [[ $running_port == "$pg_port" ]] ||
+            die "the quick start's PostgreSQL cluster already runs on port" \
+                "$running_port, not $pg_port: run \"$0 stop\" first, or set" \
+                "XUEJI_QUICKSTART_PG_PORT=$running_port"
+    elif ! port_is_free "$pg_port"; then
+        port_busy "$pg_port" XUEJI_QUICKSTART_PG_PORT PostgreSQL "$xuejid_port"
+    fi
+
+    if xuejid_running; then
+        running_port=$(sed -n 's/^port = //p' "$state/xuejid.conf" 2>/dev/null)
+        [[ $running_port == "$xuejid_port" ]] ||
+            die "the quick start's xuejid already runs on port" \
+                "${running_port:-unknown}, not $xuejid_port: run \"$0 stop\"" \
+                "first${running_port:+, or set XUEJI_QUICKSTART_PORT=$running_port}"
+    elif ! port_is_free "$xuejid_port"; then
+        port_busy "$xuejid_port" XUEJI_QUICKSTART_PORT xuejid "$pg_port"
+    fi
+}
+
 if [[ "${1:-}" == stop ]]; then
     stop
     exit 0
@@ -56,16 +157,23 @@ fi
 say "Installing missing packages"
 "$top/deploy/packages.sh"
 
+mkdir -p "$state"
+chmod 755 "$state"
+
+say "Checking ports $pg_port (PostgreSQL) and $xuejid_port (xuejid)"
+check_ports
+echo "ports free or used by this quick start's own cluster and daemon"
+
 say "Building"
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$top/build" -j "$(nproc)" >/dev/null
 echo "built $xuejid and $xueji"
 
-mkdir -p "$state"
-chmod 755 "$state"
-
 say "Starting PostgreSQL on 127.0.0.1:$pg_port"
-"$top/tests/pg.sh" start "$(pg_dir)" "$pg_port" >/dev/null
+"$top/tests/pg.sh" start "$(pg_dir)" "$pg_port" >/dev/null ||
+    die "PostgreSQL did not start (log above). If the port was taken since" \
+        "the check, set XUEJI_QUICKSTART_PG_PORT to a free port and run the" \
+        "quick start again."
 export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres
 psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'xueji'" |
     grep -q 1 || createdb xueji
@@ -106,7 +214,7 @@ while IFS=, read -r code name county phone _encoding _file; do
 done <"$state/demo/schools.csv"
 
 say "Starting xuejid on 127.0.0.1:$xuejid_port"
-if [[ -f "$state/xuejid.pid" ]] && kill -0 "$(cat "$state/xuejid.pid")" 2>/dev/null; then
+if xuejid_running; then
     echo "already running (pid $(cat "$state/xuejid.pid"))"
 else
     nohup "$xuejid" -c "$state/xuejid.conf" serve >>"$state/xuejid.log" 2>&1 &

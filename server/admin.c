@@ -20,6 +20,101 @@
 #include "log.h"
 #include "password.h"
 
+#define ADMIN_STRINGIFY(x) #x
+#define ADMIN_STRING(x) ADMIN_STRINGIFY(x)
+
+/* The usage line of an operator command, printed on a usage error, and the
+ * description of what the command and each option do, added by --help. */
+struct admin_help {
+    const char *command;
+    const char *usage;
+    const char *description;
+};
+
+static const struct admin_help admin_helps[] = {
+    {"migrate", "usage: xuejid [-c FILE] migrate\n",
+     "\n"
+     "Applies the pending schema migrations to the database named by the\n"
+     "database key of the configuration. On a current schema it changes\n"
+     "nothing. It takes no options.\n"},
+    {"load-divisions",
+     "usage: xuejid [-c FILE] load-divisions [--province CODE]\n",
+     "\n"
+     "Loads the provinces, cities and counties into the database, or\n"
+     "updates their names if they are already loaded.\n"
+     "\n"
+     "Options:\n"
+     "  --province CODE   load only this province, its cities and its\n"
+     "                    counties (2-digit code, e.g. 41 for Henan);\n"
+     "                    default: every province\n"},
+    {"add-school",
+     "usage: xuejid [-c FILE] add-school --code CODE --name NAME "
+     "--county CODE [--phone TEL]\n",
+     "\n"
+     "Adds a school under a loaded county, or updates the name, county and\n"
+     "telephone of the school with this code.\n"
+     "\n"
+     "Options:\n"
+     "  --code CODE       10-digit school identifier code (required)\n"
+     "  --name NAME       name of the school (required)\n"
+     "  --county CODE     6-digit code of the county the school belongs to;\n"
+     "                    load it first with load-divisions (required)\n"
+     "  --phone TEL       telephone number shown to other schools\n"
+     "                    (default: none)\n"},
+    {"add-account",
+     "usage: xuejid [-c FILE] add-account --user NAME --org CODE "
+     "--role school|county|city|province\n",
+     "\n"
+     "Adds an account, or for an existing user name sets its organisation,\n"
+     "role and password, clears its failed logins and enables it again.\n"
+     "The password, " ADMIN_STRING(PASSWORD_MIN_LEN) " to "
+     ADMIN_STRING(PASSWORD_MAX_LEN) " characters, comes from the\n"
+     "XUEJID_PASSWORD environment variable or is read from the terminal\n"
+     "without echo.\n"
+     "\n"
+     "Options:\n"
+     "  --user NAME       user name to log in with, 1 to 63 characters\n"
+     "                    (required)\n"
+     "  --org CODE        code of the school, county, city or province the\n"
+     "                    account works for (required)\n"
+     "  --role ROLE       school, county, city or province; must match the\n"
+     "                    level of the organisation (required)\n"},
+};
+
+static const struct admin_help *
+admin_find_help(const char *command)
+{
+    for (size_t i = 0; i < sizeof(admin_helps) / sizeof(admin_helps[0]);
+         i++) {
+        if (strcmp(admin_helps[i].command, command) == 0) {
+            return &admin_helps[i];
+        }
+    }
+    return NULL;
+}
+
+bool
+admin_print_help(const char *command, FILE *out)
+{
+    const struct admin_help *help = admin_find_help(command);
+
+    if (help == NULL) {
+        return false;
+    }
+    fputs(help->usage, out);
+    fputs(help->description, out);
+    return true;
+}
+
+/* Prints the usage line of command after an unexpected argument. */
+static void
+admin_print_usage_error(const char *command, const char *argument)
+{
+    fprintf(stderr, "xuejid: unexpected argument \"%s\"\n%s"
+            "Run \"xuejid %s --help\" for the options.\n", argument,
+            admin_find_help(command)->usage, command);
+}
+
 static PGconn *
 admin_connect(const struct server_config *config)
 {
@@ -64,12 +159,17 @@ admin_check_schema(const char *conninfo, struct xj_error *err)
 }
 
 static int
-admin_migrate(const struct server_config *config)
+admin_migrate(const struct server_config *config, int argc, char **argv)
 {
     struct xj_error err;
-    PGconn *pg = admin_connect(config);
+    PGconn *pg;
     int before, rc;
 
+    if (argc > 0) {
+        admin_print_usage_error("migrate", argv[0]);
+        return 2;
+    }
+    pg = admin_connect(config);
     if (pg == NULL) {
         return 1;
     }
@@ -139,7 +239,7 @@ admin_load_divisions(const struct server_config *config, int argc,
             return 2;
         }
     } else if (argc != 0) {
-        fprintf(stderr, "usage: xuejid load-divisions [--province CODE]\n");
+        admin_print_usage_error("load-divisions", argv[0]);
         return 2;
     }
     state.pg = admin_connect(config);
@@ -174,10 +274,10 @@ admin_is_digits(const char *s, size_t len)
 }
 
 /* Parses --key value pairs into values[] by the names in keys[]. Returns
- * false after printing the problem. */
+ * false after printing the problem and the usage of command. */
 static bool
 admin_parse_pairs(int argc, char **argv, const char *const *keys,
-                  const char **values, size_t count, const char *usage)
+                  const char **values, size_t count, const char *command)
 {
     for (int i = 0; i < argc; i += 2) {
         size_t k;
@@ -189,8 +289,7 @@ admin_parse_pairs(int argc, char **argv, const char *const *keys,
             }
         }
         if (k == count || i + 1 >= argc) {
-            fprintf(stderr, "xuejid: unexpected argument \"%s\"\n%s",
-                    argv[i], usage);
+            admin_print_usage_error(command, argv[i]);
             return false;
         }
         values[k] = argv[i + 1];
@@ -219,9 +318,6 @@ admin_exec_params(PGconn *pg, const char *context, const char *sql,
 static int
 admin_add_school(const struct server_config *config, int argc, char **argv)
 {
-    static const char usage[] =
-        "usage: xuejid add-school --code CODE --name NAME --county CODE "
-        "[--phone TEL]\n";
     static const char *const keys[] = {"code", "name", "county", "phone"};
     static const char sql[] =
         "INSERT INTO organisation (kind, code, name, parent_id, telephone) "
@@ -232,9 +328,10 @@ admin_add_school(const struct server_config *config, int argc, char **argv)
     const char *values[4] = {NULL, NULL, NULL, ""};
     long rows = 0;
     PGconn *pg;
+    const char *usage = admin_find_help("add-school")->usage;
     int rc;
 
-    if (!admin_parse_pairs(argc, argv, keys, values, 4, usage)) {
+    if (!admin_parse_pairs(argc, argv, keys, values, 4, "add-school")) {
         return 2;
     }
     if (values[0] == NULL || !admin_is_digits(values[0], 10)) {
@@ -304,9 +401,6 @@ admin_read_password(char *buf, size_t size)
 static int
 admin_add_account(const struct server_config *config, int argc, char **argv)
 {
-    static const char usage[] =
-        "usage: xuejid add-account --user NAME --org CODE "
-        "--role school|county|city|province\n";
     static const char *const keys[] = {"user", "org", "role"};
     static const char sql[] =
         "INSERT INTO account (username, org_id, role, password_hash) "
@@ -319,9 +413,10 @@ admin_add_account(const struct server_config *config, int argc, char **argv)
     char hash[PASSWORD_HASH_SIZE];
     long rows = 0;
     PGconn *pg;
+    const char *usage = admin_find_help("add-account")->usage;
     int rc;
 
-    if (!admin_parse_pairs(argc, argv, keys, values, 3, usage)) {
+    if (!admin_parse_pairs(argc, argv, keys, values, 3, "add-account")) {
         return 2;
     }
     if (values[0] == NULL || values[1] == NULL || values[2] == NULL ||
@@ -369,7 +464,7 @@ admin_command(const struct server_config *config, const char *command,
               int argc, char **argv)
 {
     if (strcmp(command, "migrate") == 0) {
-        return admin_migrate(config);
+        return admin_migrate(config, argc, argv);
     }
     if (strcmp(command, "load-divisions") == 0) {
         return admin_load_divisions(config, argc, argv);

@@ -3,6 +3,9 @@
 #ifndef XUEJI_ADMIN_H
 #define XUEJI_ADMIN_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #include "server.h"
 #include "status.h"
 
@@ -10,6 +13,11 @@
  * process exit code (0 success, 1 failure, 2 usage error). */
 int admin_command(const struct server_config *config, const char *command,
                   int argc, char **argv);
+
+/* Prints the usage line of the operator command named command and what it
+ * and each of its options do. Returns false, printing nothing, if there is
+ * no operator command of that name. */
+bool admin_print_help(const char *command, FILE *out);
 
 /* Checks that the database is reachable and fully migrated. Returns 0, or
  * a negative status with err holding the message and the hint. */

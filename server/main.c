@@ -43,8 +43,26 @@ static const char xuejid_usage[] =
     "  -c, --config FILE     configuration file (default " XUEJID_DEFAULT_CONFIG
     " if it exists)\n"
     "  --set KEY=VALUE       override one configuration key\n"
-    "  -h, --help            show this help\n"
+    "  -h, --help            show this help; COMMAND --help shows the\n"
+    "                        options of one command\n"
     "  --version             show the version\n";
+
+static const char serve_help[] =
+    "usage: xuejid [-c FILE] [--set KEY=VALUE]... [serve]\n"
+    "\n"
+    "Runs the daemon in the foreground. It listens for clients on\n"
+    "listen_address and port of the configuration and needs a database\n"
+    "migrated with \"xuejid migrate\". SIGTERM or SIGINT stops it after the\n"
+    "running requests finish (at most shutdown_timeout seconds), and SIGHUP\n"
+    "reloads the TLS certificate and key. It takes no options besides the\n"
+    "global -c and --set.\n";
+
+static const char print_config_help[] =
+    "usage: xuejid print-config\n"
+    "\n"
+    "Prints every configuration key with its description and its default\n"
+    "value, commented out, in the format of the configuration file. It\n"
+    "takes no options.\n";
 
 double
 server_now(void)
@@ -257,26 +275,92 @@ out:
     return rc;
 }
 
-/* Applies -c and --set options in argv order and returns the index of the
- * first remaining argument, or -1 after printing an error. */
+/* Returns the index of the first argument after the -c and --set options,
+ * with *path set to the last -c or --config value (NULL if none). */
 static int
-server_parse_options(int argc, char **argv, struct server_config *config)
+server_skip_options(int argc, char **argv, const char **path)
 {
-    const char *path = NULL;
-    struct xj_error err;
     int i;
 
-    xj_error_clear(&err);
+    *path = NULL;
     for (i = 1; i < argc; i++) {
         if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
             && i + 1 < argc) {
-            path = argv[++i];
+            *path = argv[++i];
         } else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc) {
             i++;
         } else {
             break;
         }
     }
+    return i;
+}
+
+static bool
+server_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/* Tells whether the arguments of a command contain -h or --help in the
+ * place of an option. The word after any other "--" option is its value
+ * and is skipped, so "--name --help" sets a name. */
+static bool
+server_help_requested(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        if (server_is_help(argv[i])) {
+            return true;
+        }
+        if (strncmp(argv[i], "--", 2) == 0) {
+            i++;
+        }
+    }
+    return false;
+}
+
+/* Prints the help of command. Returns false, printing nothing, if there is
+ * no command of that name. */
+static bool
+server_print_command_help(const char *command)
+{
+    if (strcmp(command, "serve") == 0) {
+        fputs(serve_help, stdout);
+        return true;
+    }
+    if (strcmp(command, "print-config") == 0) {
+        fputs(print_config_help, stdout);
+        return true;
+    }
+    return admin_print_help(command, stdout);
+}
+
+/* Rejects arguments given to a command that takes none. */
+static bool
+server_check_no_arguments(const char *command, const char *help, int argc,
+                          char **argv)
+{
+    if (argc == 0) {
+        return true;
+    }
+    fprintf(stderr, "xuejid: unexpected argument \"%s\"\n%.*s"
+            "Run \"xuejid %s --help\" for the options.\n", argv[0],
+            (int)(strchr(help, '\n') - help + 1), help, command);
+    return false;
+}
+
+/* Loads the configuration file and then applies the --set options in argv
+ * order. Returns the index of the first remaining argument, or -1 after
+ * printing an error. */
+static int
+server_parse_options(int argc, char **argv, struct server_config *config)
+{
+    const char *path;
+    struct xj_error err;
+    int i;
+
+    xj_error_clear(&err);
+    i = server_skip_options(argc, argv, &path);
     if (path == NULL && access(XUEJID_DEFAULT_CONFIG, R_OK) == 0) {
         path = XUEJID_DEFAULT_CONFIG;
     }
@@ -314,16 +398,26 @@ main(int argc, char **argv)
 {
     static struct server server;
     enum log_level level;
-    const char *command;
-    int first, rc;
+    const char *command, *path;
+    int first, command_argc, rc;
+    char **command_argv;
 
-    if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
-                     strcmp(argv[1], "--help") == 0)) {
+    /* Help is printed before the configuration is read, so it works
+     * without a configuration file and never touches the database. */
+    first = server_skip_options(argc, argv, &path);
+    command = first < argc ? argv[first] : "serve";
+    command_argc = first < argc ? argc - first - 1 : 0;
+    command_argv = argv + first + (first < argc ? 1 : 0);
+    if (server_is_help(command)) {
         fputs(xuejid_usage, stdout);
         return 0;
     }
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    if (strcmp(command, "--version") == 0) {
         printf("xuejid %s\n", XUEJI_VERSION);
+        return 0;
+    }
+    if (server_help_requested(command_argc, command_argv) &&
+        server_print_command_help(command)) {
         return 0;
     }
     if (config_defaults(server_config_keys, &server.config) < 0) {
@@ -339,19 +433,28 @@ main(int argc, char **argv)
         return 2;
     }
     log_set_level(level);
-    command = first < argc ? argv[first] : "serve";
 
     if (strcmp(command, "serve") == 0) {
-        signal(SIGPIPE, SIG_IGN);
-        evthread_use_pthreads();
-        log_bridge_libevent();
-        rc = server_run(&server);
+        if (!server_check_no_arguments(command, serve_help, command_argc,
+                                       command_argv)) {
+            rc = 2;
+        } else {
+            signal(SIGPIPE, SIG_IGN);
+            evthread_use_pthreads();
+            log_bridge_libevent();
+            rc = server_run(&server);
+        }
     } else if (strcmp(command, "print-config") == 0) {
-        config_print_example(server_config_keys, "xuejid", stdout);
-        rc = 0;
+        if (!server_check_no_arguments(command, print_config_help,
+                                       command_argc, command_argv)) {
+            rc = 2;
+        } else {
+            config_print_example(server_config_keys, "xuejid", stdout);
+            rc = 0;
+        }
     } else {
-        rc = admin_command(&server.config, command, argc - first - 1,
-                           argv + first + 1);
+        rc = admin_command(&server.config, command, command_argc,
+                           command_argv);
     }
     config_release(server_config_keys, &server.config);
     return rc;
