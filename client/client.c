@@ -331,12 +331,11 @@ client_status_for(Xueji__V1__ErrorCode code)
 }
 
 int
-client_call(struct client *client, wire_envelope *request,
-            wire_envelope **reply, struct xj_error *err)
+client_send(struct client *client, wire_envelope *request,
+            struct xj_error *err)
 {
     unsigned char *frame;
     size_t frame_len;
-    wire_envelope *response = NULL;
     int rc;
 
     request->request_id = ++client->next_request_id;
@@ -349,9 +348,19 @@ client_call(struct client *client, wire_envelope *request,
     }
     rc = client_write_all(client, frame, frame_len, err);
     free(frame);
-    while (rc == 0) {
+    return rc;
+}
+
+int
+client_receive(struct client *client, uint64_t request_id,
+               wire_envelope **reply, struct xj_error *err)
+{
+    wire_envelope *response = NULL;
+    int rc;
+
+    for (;;) {
         rc = client_read_envelope(client, &response, err);
-        if (rc < 0 || response->request_id == request->request_id ||
+        if (rc < 0 || response->request_id == request_id ||
             response->request_id == 0) {
             break;
         }
@@ -371,6 +380,16 @@ client_call(struct client *client, wire_envelope *request,
     }
     *reply = response;
     return 0;
+}
+
+int
+client_call(struct client *client, wire_envelope *request,
+            wire_envelope **reply, struct xj_error *err)
+{
+    int rc = client_send(client, request, err);
+
+    return rc < 0 ? rc : client_receive(client, request->request_id, reply,
+                                        err);
 }
 
 static int

@@ -67,6 +67,16 @@ int client_open_anonymous(struct client *client,
 int client_call(struct client *client, wire_envelope *request,
                 wire_envelope **reply, struct xj_error *err) XJ_MUSTCHECK;
 
+/* Sends request without waiting for its response, so that several may be
+ * in flight; sets request->request_id. Returns 0 or a negative status. */
+int client_send(struct client *client, wire_envelope *request,
+                struct xj_error *err) XJ_MUSTCHECK;
+
+/* Reads responses until the one to request_id, as client_call does after
+ * sending. Responses to other requests are discarded. */
+int client_receive(struct client *client, uint64_t request_id,
+                   wire_envelope **reply, struct xj_error *err) XJ_MUSTCHECK;
+
 /* Closes the connection; safe on a client that never opened. */
 void client_close(struct client *client);
 

@@ -342,32 +342,57 @@ import_print_rejected(const char *path, const Xueji__V1__ImportReply *reply)
     }
 }
 
-/* Sends rows[0..count) as one batch, or as two halves when the batch would
- * exceed the server's frame size. */
+/* A batch sent and not yet answered. */
+struct import_inflight {
+    uint64_t request_id;
+    size_t count;
+};
+
+/* Batches in flight at once: the daemon stores one while the next one
+ * travels, so the client's and the network's work overlaps the
+ * database's. */
+#define IMPORT_INFLIGHT_MAX 2
+
+/* Sends rows[0..*count) as one batch without waiting for the reply,
+ * first halving *count until the batch fits in the server's frame size. */
 static int
 import_send(struct client *client, const char *path,
-            Xueji__V1__StudentRow **rows, size_t count,
-            struct import_totals *totals, struct xj_error *err)
+            Xueji__V1__StudentRow **rows, size_t *count,
+            struct import_inflight *sent, struct xj_error *err)
 {
     wire_envelope request = XUEJI__V1__ENVELOPE__INIT;
     Xueji__V1__ImportBatch batch = XUEJI__V1__IMPORT_BATCH__INIT;
-    wire_envelope *reply = NULL;
     const char *base = strrchr(path, '/');
     int rc;
 
     batch.file_name = (char *)(base != NULL ? base + 1 : path);
     batch.rows = rows;
-    batch.n_rows = count;
+    batch.n_rows = *count;
     request.body_case = XUEJI__V1__ENVELOPE__BODY_IMPORT_BATCH;
     request.import_batch = &batch;
-    if (count > 1 && xueji__v1__envelope__get_packed_size(&request) + 64 >
-                         client->max_frame_size) {
-        rc = import_send(client, path, rows, count / 2, totals, err);
-        return rc < 0 ? rc
-                      : import_send(client, path, rows + count / 2,
-                                    count - count / 2, totals, err);
+    while (batch.n_rows > 1 &&
+           xueji__v1__envelope__get_packed_size(&request) + 64 >
+               client->max_frame_size) {
+        batch.n_rows /= 2;
     }
-    rc = client_call(client, &request, &reply, err);
+    rc = client_send(client, &request, err);
+    if (rc == 0) {
+        *count = batch.n_rows;
+        sent->request_id = request.request_id;
+        sent->count = batch.n_rows;
+    }
+    return rc;
+}
+
+/* Waits for the reply to one batch and adds it to the totals. */
+static int
+import_receive(struct client *client, const char *path,
+               const struct import_inflight *sent,
+               struct import_totals *totals, struct xj_error *err)
+{
+    wire_envelope *reply = NULL;
+    int rc = client_receive(client, sent->request_id, &reply, err);
+
     if (rc < 0) {
         return rc;
     }
@@ -376,7 +401,7 @@ import_send(struct client *client, const char *path,
         return xj_error_set(err, XJ_ERR_PROTOCOL, NULL, NULL, NULL,
                             _("the server sent an unexpected response"));
     }
-    totals->sent += count;
+    totals->sent += sent->count;
     totals->created += reply->import_reply->created;
     totals->existing += reply->import_reply->existing;
     totals->rejected += reply->import_reply->n_rejected;
@@ -386,6 +411,43 @@ import_send(struct client *client, const char *path,
     }
     wire_free(reply);
     return 0;
+}
+
+/* Sends the rows in batches, keeping up to IMPORT_INFLIGHT_MAX of them in
+ * flight, and adds each reply to the totals. Each batch is one
+ * transaction on the server, so after a failure totals->sent counts only
+ * rows that are stored; a batch in flight may be stored too. */
+static int
+import_send_all(struct client *client, const struct import_options *options,
+                Xueji__V1__StudentRow **rows, size_t count,
+                struct import_totals *totals, struct progress *bar,
+                struct xj_error *err)
+{
+    struct import_inflight inflight[IMPORT_INFLIGHT_MAX];
+    size_t pending = 0, done = 0;
+    int rc = 0;
+
+    while (rc == 0 && (done < count || pending > 0)) {
+        if (done < count && pending < IMPORT_INFLIGHT_MAX) {
+            size_t n = count - done < (size_t)options->batch_size
+                           ? count - done
+                           : (size_t)options->batch_size;
+
+            rc = import_send(client, options->path, rows + done, &n,
+                             &inflight[pending], err);
+            if (rc == 0) {
+                pending++;
+                done += n;
+            }
+            continue;
+        }
+        rc = import_receive(client, options->path, &inflight[0], totals, err);
+        memmove(&inflight[0], &inflight[1],
+                sizeof(inflight[0]) * (IMPORT_INFLIGHT_MAX - 1));
+        pending--;
+        progress_update(bar, totals->sent);
+    }
+    return rc;
 }
 
 /* Collects the rows to send; returns how many there are. */
@@ -431,14 +493,9 @@ import_upload(const struct client_settings *settings,
     if (rc == 0 && !settings->json) {
         bar = progress_new(stderr, _("import"), count);
     }
-    for (size_t done = 0; rc == 0 && done < count;) {
-        size_t n = count - done < (size_t)options->batch_size
-                       ? count - done
-                       : (size_t)options->batch_size;
-
-        rc = import_send(&client, options->path, rows + done, n, totals, &err);
-        done += n;
-        progress_update(bar, done);
+    if (rc == 0) {
+        rc = import_send_all(&client, options, rows, count, totals, bar,
+                             &err);
     }
     progress_finish(bar);
     client_close(&client);

@@ -3,6 +3,7 @@
  * xueji, the command-line client: global options, settings from the
  * configuration file and the environment, and the subcommand table.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,9 @@ main(int argc, char **argv)
     int first, rc;
 
     setlocale(LC_ALL, "");
+    /* A server that closes the connection during a write must give a
+     * network error, not a silent exit by SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     bindtextdomain("xueji", XUEJI_LOCALEDIR);
     textdomain("xueji");
 
