@@ -282,9 +282,10 @@ FROM numbered d WHERE s.id = d.id
 $sql$ USING ids;
     END IF;
 
-    -- Random L numbers collide rarely. Of two equal numbers the listed
-    -- record draws again, and of two listed records the later one. After
-    -- the first pass only the records that drew again are checked.
+    -- Random L numbers collide rarely. Of two equal numbers a candidate
+    -- draws again, and of two candidates the later one. The candidates
+    -- are the listed records at first, then the records that drew again,
+    -- so a new draw that meets any other number draws once more.
     candidates := ids;
     LOOP
         EXECUTE $sql$
@@ -296,11 +297,11 @@ WITH redrawn AS (
       AND left(s.student_number, 1) = 'L'
       AND EXISTS (SELECT 1 FROM student x
                   WHERE x.student_number = s.student_number AND x.id <> s.id
-                    AND (x.id < s.id OR NOT x.id = ANY ($2)))
+                    AND (x.id < s.id OR NOT x.id = ANY ($1)))
     RETURNING s.id
 )
 SELECT array_agg(id) FROM redrawn
-$sql$ INTO candidates USING candidates, ids;
+$sql$ INTO candidates USING candidates;
         EXIT WHEN candidates IS NULL;
     END LOOP;
 END;

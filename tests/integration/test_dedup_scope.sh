@@ -65,3 +65,21 @@ h_assert_eq 0 "$H_RC" "import of school 3 again"
 h_assert_eq 4 "$(h_psql "SELECT count(*) FROM problem WHERE status = 'open'")" \
     "open problems after the second import"
 h_assert_eq 3 "$(h_psql "SELECT count(*) FROM student")" "students stored once"
+
+# Of two records with the same L number, the later one draws again, and
+# the number that draws again is checked against every other record.
+first=$(h_psql "SELECT min(id) FROM student WHERE id_type = '1'")
+second=$(h_psql "SELECT max(id) FROM student WHERE id_type = '1'")
+numbers=$(h_psql "BEGIN;
+    UPDATE student SET student_number = 'L4101022015030400' || id
+    WHERE id IN ($first, $second);
+    UPDATE student SET student_number = (SELECT student_number FROM student
+                                         WHERE id = $first)
+    WHERE id = $second;
+    SELECT student_number_refresh(ARRAY[$second, $first]);
+    SELECT count(DISTINCT student_number) || ' '
+           || bool_and(student_number = 'L4101022015030400' || $first)
+                  FILTER (WHERE id = $first)
+    FROM student WHERE id IN ($first, $second);
+    COMMIT;" | tail -n 1)
+h_assert_eq "2 true" "$numbers" "colliding L number drawn again"
