@@ -283,14 +283,16 @@ cmd_evidence(const struct client_settings *settings, int argc, char **argv)
         return rc;
     }
     xj_error_clear(&err);
-    rc = client_open(&client, settings, &err);
+    /* The output file is created first, so that a bad path fails before
+     * the password is asked for. */
+    rc = evidence_get_open(&get, &err);
     if (rc == 0) {
-        rc = evidence_get_open(&get, &err);
+        rc = client_open(&client, settings, &err);
+        if (rc == 0) {
+            rc = evidence_get_fetch(&client, &get, &err);
+        }
+        client_close(&client);
     }
-    if (rc == 0) {
-        rc = evidence_get_fetch(&client, &get, &err);
-    }
-    client_close(&client);
     if (rc == 0) {
         rc = evidence_get_finish(&get, &err);
     }
@@ -303,6 +305,11 @@ cmd_evidence(const struct client_settings *settings, int argc, char **argv)
     EVP_MD_CTX_free(get.digest);
     if (rc < 0) {
         client_print_error(&err);
+        /* The output file is local: failing to write it is no network
+         * fault. */
+        if (rc == XJ_ERR_IO && strcmp(err.field, "output") == 0) {
+            return CLIENT_EXIT_FINDINGS;
+        }
         return client_exit_for(rc);
     }
     evidence_get_print(settings, &get);

@@ -13,7 +13,9 @@
 #include "i18n.h"
 #include "output.h"
 
-#define PROBLEMS_COLUMNS 11
+/* The problem table's columns, with the School column of accounts above a
+ * school. */
+#define PROBLEMS_COLUMNS_MAX 13
 
 static const char problems_usage[] = N_(
     "usage: xueji problems [--kind KIND] [--status STATUS]\n"
@@ -91,6 +93,8 @@ problems_json(const Xueji__V1__Problem *problem)
                            json_object_new_string(problem->id_number_masked));
     json_object_object_add(obj, "grade", json_object_new_string(problem->grade));
     json_object_object_add(obj, "class", json_object_new_string(problem->class_name));
+    json_object_object_add(obj, "school_name",
+                           json_object_new_string(problem->school_name));
     json_object_object_add(obj, "counterpart_school",
                            json_object_new_string(problem->counterpart_school));
     json_object_object_add(obj, "counterpart_county",
@@ -109,30 +113,65 @@ problems_json(const Xueji__V1__Problem *problem)
     return obj;
 }
 
+/* Adds one problem to the table. with_school adds the record's own school
+ * before the counterpart columns, for accounts above a school. */
 static int
-problems_add_row(struct output_table *table, const Xueji__V1__Problem *problem)
+problems_add_row(struct output_table *table, const Xueji__V1__Problem *problem,
+                 bool with_school)
 {
     const struct problems_kind *kind = problems_kind_find(problem->kind);
-    char id[24], label[96];
-    const char *cells[PROBLEMS_COLUMNS];
+    char id[24], student[24], label[96];
+    const char *cells[PROBLEMS_COLUMNS_MAX];
+    size_t n = 0;
 
     snprintf(id, sizeof(id), "%llu", (unsigned long long)problem->id);
+    snprintf(student, sizeof(student), "%llu",
+             (unsigned long long)problem->student_id);
     snprintf(label, sizeof(label), "%s%s%s%s",
              kind != NULL ? _(kind->label) : problem->kind,
              problem->detail[0] ? " (" : "", problem->detail,
              problem->detail[0] ? ")" : "");
-    cells[0] = id;
-    cells[1] = label;
-    cells[2] = problem->name;
-    cells[3] = problem->student_number;
-    cells[4] = problem->id_number_masked;
-    cells[5] = problem->grade;
-    cells[6] = problem->class_name;
-    cells[7] = problem->counterpart_school;
-    cells[8] = problem->counterpart_county;
-    cells[9] = problem->counterpart_phone;
-    cells[10] = problem->status;
+    cells[n++] = id;
+    cells[n++] = label;
+    cells[n++] = problem->name;
+    cells[n++] = student;
+    cells[n++] = problem->student_number;
+    cells[n++] = problem->id_number_masked;
+    cells[n++] = problem->grade;
+    cells[n++] = problem->class_name;
+    if (with_school) {
+        cells[n++] = problem->school_name;
+    }
+    cells[n++] = problem->counterpart_school;
+    cells[n++] = problem->counterpart_county;
+    cells[n++] = problem->counterpart_phone;
+    cells[n++] = problem->status;
     return output_table_add(table, cells);
+}
+
+/* Returns a new table with the columns of problems_add_row. */
+static struct output_table *
+problems_table_new(bool with_school)
+{
+    const char *headers[PROBLEMS_COLUMNS_MAX];
+    size_t n = 0;
+
+    headers[n++] = _("ID");
+    headers[n++] = _("Problem");
+    headers[n++] = _("Name");
+    headers[n++] = _("Student ID");
+    headers[n++] = _("Student number");
+    headers[n++] = _("ID number");
+    headers[n++] = _("Grade");
+    headers[n++] = _("Class");
+    if (with_school) {
+        headers[n++] = _("School");
+    }
+    headers[n++] = _("Other school");
+    headers[n++] = _("Its county");
+    headers[n++] = _("Its telephone");
+    headers[n++] = _("Status");
+    return output_table_new(n, headers);
 }
 
 /* Adds the reviewer's opinion of a rejected problem to *opinions, a
@@ -173,6 +212,22 @@ problems_print_handling(const bool *seen)
     }
 }
 
+/* Tells whether status is one that the server's problem list accepts. */
+static bool
+problems_status_is_valid(const char *status)
+{
+    static const char *const statuses[] = {
+        "open", "pending_review", "rejected", "resolved", "all",
+    };
+
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        if (strcmp(statuses[i], status) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int
 problems_parse(int argc, char **argv, Xueji__V1__ProblemListRequest *request)
 {
@@ -193,6 +248,13 @@ problems_parse(int argc, char **argv, Xueji__V1__ProblemListRequest *request)
         fputs(_(problems_usage), stderr);
         return CLIENT_EXIT_USAGE;
     }
+    if (request->status[0] != '\0' && !problems_status_is_valid(request->status)) {
+        fprintf(stderr, _("xueji: unknown problem status \"%s\": use open, "
+                          "pending_review, rejected, resolved or all\n"),
+                request->status);
+        fputs(_(problems_usage), stderr);
+        return CLIENT_EXIT_USAGE;
+    }
     return 0;
 }
 
@@ -200,7 +262,7 @@ problems_parse(int argc, char **argv, Xueji__V1__ProblemListRequest *request)
 static int
 problems_collect(const Xueji__V1__ProblemListReply *page,
                  struct output_table *table, struct output_table **opinions,
-                 json_object *array, bool *seen)
+                 json_object *array, bool *seen, bool with_school)
 {
     for (size_t i = 0; i < page->n_problems; i++) {
         const Xueji__V1__Problem *problem = page->problems[i];
@@ -211,7 +273,7 @@ problems_collect(const Xueji__V1__ProblemListReply *page,
         }
         if (array != NULL) {
             json_object_array_add(array, problems_json(problem));
-        } else if (problems_add_row(table, problem) < 0 ||
+        } else if (problems_add_row(table, problem, with_school) < 0 ||
                    problems_add_opinion(opinions, problem) < 0) {
             return XJ_ERR_NOMEM;
         }
@@ -226,6 +288,7 @@ problems_fetch(struct client *client, Xueji__V1__ProblemListRequest *request,
                struct xj_error *err)
 {
     wire_envelope envelope = XUEJI__V1__ENVELOPE__INIT;
+    bool with_school = strcmp(client->role, "school") != 0;
     int rc = 0;
 
     envelope.body_case = XUEJI__V1__ENVELOPE__BODY_PROBLEM_LIST;
@@ -244,7 +307,7 @@ problems_fetch(struct client *client, Xueji__V1__ProblemListRequest *request,
         }
         *total += reply->problem_list_reply->n_problems;
         rc = problems_collect(reply->problem_list_reply, table, opinions,
-                              array, seen);
+                              array, seen, with_school);
         request->after_id = reply->problem_list_reply->next_after_id;
         wire_free(reply);
     } while (rc == 0 && request->after_id != 0);
@@ -276,11 +339,6 @@ problems_print(const struct client *client, size_t total,
 static int
 problems_list(const struct client_settings *settings, int argc, char **argv)
 {
-    const char *headers[PROBLEMS_COLUMNS] = {
-        _("ID"), _("Problem"), _("Name"), _("Student number"), _("ID number"),
-        _("Grade"), _("Class"), _("Other school"), _("Its county"),
-        _("Its telephone"), _("Status"),
-    };
     Xueji__V1__ProblemListRequest request =
         XUEJI__V1__PROBLEM_LIST_REQUEST__INIT;
     bool seen[sizeof(problems_kinds) / sizeof(problems_kinds[0])] = {false};
@@ -295,14 +353,14 @@ problems_list(const struct client_settings *settings, int argc, char **argv)
     if (rc != 0) {
         return rc;
     }
-    if (settings->json) {
-        array = json_object_new_array();
-    } else {
-        table = output_table_new(PROBLEMS_COLUMNS, headers);
-    }
-
     xj_error_clear(&err);
     rc = client_open(&client, settings, &err);
+    /* The columns depend on the account's role, known after the login. */
+    if (rc == 0 && settings->json) {
+        array = json_object_new_array();
+    } else if (rc == 0) {
+        table = problems_table_new(strcmp(client.role, "school") != 0);
+    }
     if (rc == 0) {
         rc = problems_fetch(&client, &request, table, &opinions, array, seen,
                             &total, &err);

@@ -60,28 +60,63 @@ static const char reject_usage[] = N_(
 static const char next_usage[] = N_(
     "usage: xueji review next\n"
     "\n"
-    "Shows the oldest pending case and reads a decision from standard input:\n"
-    "a (approve), r (reject, asks for the required opinion), s (skip) or q\n"
-    "(quit); end of input also quits. Continues until the queue is done.\n");
+    "Shows the oldest pending case and reads a decision from standard input,\n"
+    "then shows the next one until the queue is done:\n"
+    "  a   approve; then asks \"Opinion (optional, Enter for none):\" and\n"
+    "      stores the line as the opinion (an empty line stores none)\n"
+    "  r   reject; then asks \"Opinion for the school (required):\" until\n"
+    "      the line is not blank, and sends it to the school\n"
+    "  s   skip; asks nothing and leaves the case pending\n"
+    "  q   quit; asks nothing\n"
+    "Any other answer asks for the decision again. End of input at any\n"
+    "prompt quits without deciding the case shown.\n");
 
 /* ---- list ---------------------------------------------------------------- */
 
+/* Tells whether code is a school code: exactly 10 ASCII digits. */
+static bool
+review_is_school_code(const char *code)
+{
+    return strlen(code) == 10 && strspn(code, "0123456789") == 10;
+}
+
+/* Parses the list options into list; prints the usage error and returns
+ * CLIENT_EXIT_USAGE on a bad one. */
 static int
 review_list_parse(int argc, char **argv, Xueji__V1__ReviewListRequest *list)
 {
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--school") == 0 && i + 1 < argc) {
-            list->school_code = argv[++i];
-        } else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc &&
-                   strcmp(argv[i + 1], "change") == 0) {
-            list->kind = XUEJI__V1__HANDLING_KIND__HANDLING_KIND_CHANGE;
-            i++;
-        } else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc &&
-                   strcmp(argv[i + 1], "attest") == 0) {
-            list->kind = XUEJI__V1__HANDLING_KIND__HANDLING_KIND_ATTEST;
-            i++;
-        } else {
+        bool is_school = strcmp(argv[i], "--school") == 0;
+        bool is_kind = strcmp(argv[i], "--kind") == 0;
+        const char *value;
+
+        if (!is_school && !is_kind) {
             fprintf(stderr, _("xueji: unexpected argument \"%s\"\n"), argv[i]);
+            fputs(_(list_usage), stderr);
+            return CLIENT_EXIT_USAGE;
+        }
+        if (i + 1 == argc) {
+            fprintf(stderr, _("xueji: %s needs a value\n"), argv[i]);
+            fputs(_(list_usage), stderr);
+            return CLIENT_EXIT_USAGE;
+        }
+        value = argv[++i];
+        if (is_school && !review_is_school_code(value)) {
+            fprintf(stderr, _("xueji: invalid school code \"%s\": --school "
+                              "takes the 10-digit school code, e.g. "
+                              "1410503001\n"), value);
+            fputs(_(list_usage), stderr);
+            return CLIENT_EXIT_USAGE;
+        }
+        if (is_school) {
+            list->school_code = (char *)value;
+        } else if (strcmp(value, "change") == 0) {
+            list->kind = XUEJI__V1__HANDLING_KIND__HANDLING_KIND_CHANGE;
+        } else if (strcmp(value, "attest") == 0) {
+            list->kind = XUEJI__V1__HANDLING_KIND__HANDLING_KIND_ATTEST;
+        } else {
+            fprintf(stderr, _("xueji: invalid kind \"%s\": --kind takes "
+                              "change or attest\n"), value);
             fputs(_(list_usage), stderr);
             return CLIENT_EXIT_USAGE;
         }
@@ -367,6 +402,26 @@ review_decide_parse(int argc, char **argv, struct review_decisions *decisions,
     return 0;
 }
 
+/* Prints the error of one decision. Most server messages already start
+ * with "case ID ", and those are printed as they are; the others get the
+ * case id in front, so that each line of a batch names its case. */
+static void
+review_print_case_error(uint64_t case_id, const struct xj_error *err)
+{
+    char prefix[32];
+
+    snprintf(prefix, sizeof(prefix), "case %" PRIu64 " ", case_id);
+    if (strncmp(err->message, prefix, strlen(prefix)) == 0) {
+        fprintf(stderr, _("xueji: %s\n"), err->message);
+    } else {
+        fprintf(stderr, _("xueji: case %" PRIu64 ": %s\n"), case_id,
+                err->message);
+    }
+    if (err->hint[0] != '\0') {
+        fprintf(stderr, _("hint: %s\n"), err->hint);
+    }
+}
+
 /* Decides every case and reports each. A lost connection or a role the
  * server denies stops the rest, with exit status 3 or 4. Any other failed
  * case makes the exit status 1. */
@@ -394,11 +449,7 @@ review_decide_all(struct client *client, const struct review_decisions *d,
                                   review_decision_json(d->case_ids[i], NULL,
                                                        &err));
         } else {
-            fprintf(stderr, _("xueji: case %" PRIu64 ": %s\n"),
-                    d->case_ids[i], err.message);
-            if (err.hint[0] != '\0') {
-                fprintf(stderr, _("hint: %s\n"), err.hint);
-            }
+            review_print_case_error(d->case_ids[i], &err);
         }
         wire_free(reply);
         if (rc < 0 && (client_exit_for(rc) == CLIENT_EXIT_CONNECT ||

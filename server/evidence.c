@@ -222,6 +222,7 @@ evidence_store_run(struct request_job *job, struct db_session *session)
     reply->received = upload->size;
     reply->evidence_id = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
     reply->detected_type = PQgetvalue(res, 0, 1);
+    request_job_log_id(job, "evidence", (int64_t)reply->evidence_id);
     job->reply.body_case = XUEJI__V1__ENVELOPE__BODY_EVIDENCE_CHUNK_REPLY;
     job->reply.evidence_chunk_reply = reply;
     job->log_action = "evidence stored";
@@ -331,6 +332,7 @@ evidence_get_run(struct request_job *job, struct db_session *session)
     snprintf(offset, sizeof(offset), "%llu",
              (unsigned long long)request->offset);
     snprintf(length_text, sizeof(length_text), "%u", length);
+    request_job_log_id(job, "evidence", (int64_t)request->evidence_id);
     res = request_job_keep(job, db_query(
         session->pg, "evidence get",
         CASES_SCOPE_SQL

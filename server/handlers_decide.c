@@ -82,7 +82,8 @@ decide_lock(struct request_job *job, PGconn *pg, uint64_t case_id,
         "SELECT c.status, c.kind, c.county_id, c.school_id, c.problem_id,"
         " c.student_id,"
         " coalesce((SELECT username FROM account WHERE id = c.decided_by), ''),"
-        " coalesce(to_char(c.decided_at, 'YYYY-MM-DD HH24:MI'), ''), p.status,"
+        " coalesce(to_char(c.decided_at AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), p.status,"
         " coalesce(c.proposed->>'name', ''), coalesce(c.proposed->>'gender', ''),"
         " coalesce(c.proposed->>'birth_date', ''),"
         " coalesce(c.proposed->>'id_type', ''),"
@@ -113,6 +114,8 @@ decide_lock(struct request_job *job, PGconn *pg, uint64_t case_id,
     target->school_id = atoll(PQgetvalue(res, 0, 3));
     target->problem_id = atoll(PQgetvalue(res, 0, 4));
     target->student_id = atoll(PQgetvalue(res, 0, 5));
+    request_job_log_id(job, "problem", target->problem_id);
+    request_job_log_id(job, "student", target->student_id);
     snprintf(target->decided_by, sizeof(target->decided_by), "%s",
              PQgetvalue(res, 0, 6));
     snprintf(target->decided_at, sizeof(target->decided_at), "%s",
@@ -390,6 +393,7 @@ decide_run(struct request_job *job, struct db_session *session)
     unsigned cleared = 0;
     bool ok;
 
+    request_job_log_id(job, "case", (int64_t)request->case_id);
     if (!db_begin_as(pg, "decide begin", job->account_id, job->org_id)) {
         request_job_db_fail(job, pg);
         return;

@@ -162,6 +162,22 @@ handling_evidence_array(const Xueji__V1__HandleRequest *request, char *buf,
     }
 }
 
+/* Adds the request's evidence ids to the job's log line, as "evidence=3,5". */
+static void
+handling_log_evidence(struct request_job *job,
+                      const Xueji__V1__HandleRequest *request)
+{
+    char list[HANDLING_EVIDENCE_MAX * 24 + 4];
+    size_t len;
+
+    handling_evidence_array(request, list, sizeof(list));
+    len = strlen(list);
+    if (len >= 2 && list[len - 1] == '}') {
+        list[len - 1] = '\0';
+        request_job_log_text(job, "evidence", list + 1);
+    }
+}
+
 /* Checks that every evidence id was uploaded by the organisation. */
 static bool
 handling_check_evidence(struct request_job *job, PGconn *pg,
@@ -329,7 +345,8 @@ handling_delete(struct request_job *job, PGconn *pg,
         " jsonb_build_object('deleted', false),"
         " jsonb_build_object('deleted', true, 'reason', $5::text, 'case', c.id)"
         " FROM c)"
-        " SELECT (SELECT ids FROM peers), (SELECT count(*) FROM p)";
+        " SELECT (SELECT ids FROM peers), (SELECT count(*) FROM p),"
+        " (SELECT id FROM c)";
     static const char enrol_sql[] =
         "WITH freed AS (UPDATE student s SET state = 'approved',"
         " updated_at = now() WHERE s.id = ANY ($1::bigint[])"
@@ -361,6 +378,7 @@ handling_delete(struct request_job *job, PGconn *pg,
     if (res != NULL) {
         peers = strdup(PQgetvalue(res, 0, 0));
         *cleared = (unsigned)atol(PQgetvalue(res, 0, 1));
+        request_job_log_id(job, "case", atoll(PQgetvalue(res, 0, 2)));
         PQclear(res);
     }
     res = peers ? db_query(pg, "delete recheck",
@@ -401,6 +419,7 @@ handling_run(struct request_job *job, struct db_session *session)
     int64_t case_id = 0;
     unsigned cleared = 0;
 
+    request_job_log_id(job, "problem", (int64_t)request->problem_id);
     if (!db_begin_as(pg, "handling begin", job->account_id, job->org_id)) {
         request_job_db_fail(job, pg);
         return;
@@ -412,6 +431,10 @@ handling_run(struct request_job *job, struct db_session *session)
     if (!handling_lock(job, pg, request->problem_id, &target)) {
         db_rollback(pg);
         return;
+    }
+    request_job_log_id(job, "student", target.student_id);
+    if (action != PROBLEM_ACTION_DELETE) {
+        handling_log_evidence(job, request);
     }
     next = problem_state_next(target.status, action);
     if (next == NULL || target.deleted) {
@@ -431,6 +454,9 @@ handling_run(struct request_job *job, struct db_session *session)
                                    id_fault, &case_id)) {
         db_rollback(pg);
         return;
+    }
+    if (case_id != 0) {
+        request_job_log_id(job, "case", case_id);
     }
     if (!db_exec(pg, "handling commit", "COMMIT")) {
         request_job_db_fail(job, pg);

@@ -41,9 +41,11 @@ static const char problem_list_sql[] =
     " coalesce(s.student_number, ''),"
     " CASE WHEN p.status = 'rejected' THEN coalesce((SELECT hc.opinion"
     " FROM handling_case hc WHERE hc.problem_id = p.id"
-    " AND hc.status = 'rejected' ORDER BY hc.id DESC LIMIT 1), '') ELSE '' END"
+    " AND hc.status = 'rejected' ORDER BY hc.id DESC LIMIT 1), '') ELSE '' END,"
+    " ss.name"
     " FROM problem p"
     " JOIN student s ON s.id = p.student_id"
+    " JOIN organisation ss ON ss.id = s.school_id"
     " LEFT JOIN student c ON c.id = p.counterpart_id"
     " LEFT JOIN organisation cs ON cs.id = c.school_id"
     " LEFT JOIN organisation cc ON cc.id = cs.parent_id"
@@ -116,6 +118,7 @@ problem_fill(Xueji__V1__Problem *problem, PGresult *res, int row,
     problem->created_at = PQgetvalue(res, row, 12);
     problem->student_number = PQgetvalue(res, row, 13);
     problem->opinion = PQgetvalue(res, row, 14);
+    problem->school_name = PQgetvalue(res, row, 15);
 }
 
 static void

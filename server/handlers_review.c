@@ -174,6 +174,9 @@ review_show_run(struct request_job *job, struct db_session *session)
 
     request_job_id(id, (int64_t)(request->case_id != 0 ? request->case_id
                                                        : request->after_id));
+    if (request->case_id != 0) {
+        request_job_log_id(job, "case", (int64_t)request->case_id);
+    }
     res = request_job_keep(job, db_query(session->pg, "review show",
                                          request->case_id != 0 ? review_case_sql
                                                                : review_next_sql,
@@ -200,6 +203,34 @@ review_show_run(struct request_job *job, struct db_session *session)
     job->reply.review_show_reply = reply;
 }
 
+/* Tells whether the problem params[1] is one of the school params[0]'s.
+ * When it is not, fails the job with the not-found error of a handling
+ * request, so that an unknown problem and another school's read the same. */
+static bool
+case_list_problem_exists(struct request_job *job, PGconn *pg,
+                         const char *const params[2])
+{
+    PGresult *res = db_query(pg, "case list problem",
+                             "SELECT 1 FROM problem p"
+                             " JOIN student s ON s.id = p.student_id"
+                             " WHERE p.id = $2::bigint AND s.school_id = $1",
+                             2, params);
+    bool found = res != NULL && PQntuples(res) == 1;
+
+    PQclear(res);
+    if (res == NULL) {
+        request_job_fail(job, XUEJI__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE,
+                         NULL, "try again in a minute",
+                         "the server could not complete the request");
+    } else if (!found) {
+        request_job_fail(job, XUEJI__V1__ERROR_CODE__ERROR_CODE_NOT_FOUND,
+                         "problem_id", "list your problems with xueji problems",
+                         "problem %s is not one of your school's problems",
+                         params[1]);
+    }
+    return found;
+}
+
 static void
 case_list_run(struct request_job *job, struct db_session *session)
 {
@@ -211,6 +242,9 @@ case_list_run(struct request_job *job, struct db_session *session)
     Xueji__V1__CaseListReply *reply;
     PGresult *res;
 
+    if (request->problem_id != 0) {
+        request_job_log_id(job, "problem", (int64_t)request->problem_id);
+    }
     res = request_job_keep(job, db_query(session->pg, "case list",
                                          CASES_SCOPE_SQL CASES_SELECT_SQL
                                          " WHERE c.school_id = $1"
@@ -220,6 +254,10 @@ case_list_run(struct request_job *job, struct db_session *session)
                                          2, params));
     reply = arena_alloc(&job->arena, sizeof(*reply));
     if (res == NULL || reply == NULL) {
+        return;
+    }
+    if (request->problem_id != 0 && PQntuples(res) == 0 &&
+        !case_list_problem_exists(job, session->pg, params)) {
         return;
     }
     xueji__v1__case_list_reply__init(reply);

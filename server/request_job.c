@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "handlers.h"
 #include "server.h"
@@ -59,6 +60,27 @@ request_job_id(char *buf, int64_t id)
     return buf;
 }
 
+void
+request_job_log_text(struct request_job *job, const char *name,
+                     const char *value)
+{
+    size_t used = strlen(job->log_ids);
+    int len = snprintf(job->log_ids + used, sizeof(job->log_ids) - used,
+                       "%s%s=%s", used > 0 ? " " : "", name, value);
+
+    if (len < 0 || (size_t)len >= sizeof(job->log_ids) - used) {
+        job->log_ids[used] = '\0';
+    }
+}
+
+void
+request_job_log_id(struct request_job *job, const char *name, int64_t id)
+{
+    char text[24];
+
+    request_job_log_text(job, name, request_job_id(text, id));
+}
+
 static void
 request_job_on_run(struct db_job *db_job, struct db_session *session)
 {
@@ -80,15 +102,17 @@ request_job_on_done(struct db_job *db_job)
     if (conn->closing) {
         conn_request_done(conn);
     } else if (job->error_code != 0) {
-        clog_info(conn, "request failed body=%s code=%d message=\"%s\"",
+        clog_info(conn, "request failed body=%s code=%d%s%s message=\"%s\"",
                   wire_body_name(job->request), (int)job->error_code,
+                  job->log_ids[0] != '\0' ? " " : "", job->log_ids,
                   job->error_message);
         handler_error(conn, job->request_id, job->error_code,
                       job->error_field, job->error_hint, "%s",
                       job->error_message);
     } else {
         if (job->log_action != NULL) {
-            clog_info(conn, "%s", job->log_action);
+            clog_info(conn, "%s%s%s", job->log_action,
+                      job->log_ids[0] != '\0' ? " " : "", job->log_ids);
         }
         if (job->on_success != NULL) {
             job->on_success(job);

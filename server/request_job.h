@@ -43,6 +43,7 @@ struct request_job {
     PGresult *results[REQUEST_JOB_RESULTS]; /* strings the reply points into */
     int result_count;
     const char *log_action;                 /* logged on success when set */
+    char log_ids[384];  /* "problem=12 case=4 ...", added to the log line */
 
     void *data;                     /* a handler's own state, or NULL */
     void (*data_free)(void *data);  /* frees data; called on the loop */
@@ -73,6 +74,15 @@ void request_job_db_fail(struct request_job *job, PGconn *pg);
 /* Keeps res alive until the reply is sent and returns it; returns NULL
  * (and records a database failure) when res is NULL or no slot is left. */
 PGresult *request_job_keep(struct request_job *job, PGresult *res);
+
+/* Appends "name=value" to the ids that the job's log line carries, on
+ * success and on failure. A pair that does not fit is left out. */
+void request_job_log_text(struct request_job *job, const char *name,
+                          const char *value);
+
+/* Appends "name=id" to the ids of the job's log line. */
+void request_job_log_id(struct request_job *job, const char *name,
+                        int64_t id);
 
 /* Formats a 64-bit id into buf (24 bytes) and returns buf. */
 const char *request_job_id(char *buf, int64_t id);

@@ -177,6 +177,16 @@ h_assert_eq 1 "$H_RC" "unknown evidence id"
 h_assert_contains "$H_ERR" "evidence 99999 is not a file you may see" \
     "unknown id reads like a refusal"
 
+h_run h_client county-a evidence get "$png_id" -o "$H_TMP/no-such-dir/got.png"
+h_assert_eq 1 "$H_RC" "output in a missing directory is a local failure"
+h_assert_contains "$H_ERR" "$H_TMP/no-such-dir/got.png: No such file or directory" \
+    "missing directory message names the path and the reason"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" "evidence stored evidence=$png_id conn=" \
+    "stored evidence logged with its id"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
+    "evidence=99999 message=\"evidence 99999 is not a file you may see" \
+    "refused download logged with the evidence id"
+
 # ---- checks before anything is sent -------------------------------------
 h_run h_client school-a1 problems attest "$p3" --reason "ours"
 h_assert_eq 2 "$H_RC" "attestation without evidence"

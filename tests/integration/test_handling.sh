@@ -93,6 +93,12 @@ h_assert_eq "done" "$(h_psql "SELECT status FROM handling_case
                             WHERE problem_id = $gone AND kind = 'delete'")" \
     "delete case is done at once"
 h_assert_eq 1 "$(hx_audit_count delete "$(hx_student 孙二)")" "delete audited"
+gone_student=$(hx_student 孙二)
+gone_case=$(h_psql "SELECT id FROM handling_case
+                    WHERE problem_id = $gone AND kind = 'delete'")
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
+    "student deleted problem=$gone student=$gone_student case=$gone_case conn=" \
+    "delete logged with the problem, student and case"
 h_assert_eq 1 "$(hx_audit_count enrol_after_counterpart_delete \
     "$(hx_student 孙一)")" "enrolment of the counterpart audited"
 # The deleted record stays visible to its school.
@@ -105,6 +111,9 @@ h_assert_eq 1 "$H_RC" "second delete of the same problem"
 h_assert_contains "$H_ERR" \
     "problem $gone is resolved and cannot be handled by delete" \
     "second delete message"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
+    "problem=$gone student=$gone_student message=\"problem $gone is resolved" \
+    "refused delete logged with the problem and student"
 
 # ---- id_dup_school: change ----------------------------------------------
 other=$(hx_problem 周一 id_dup_school)
@@ -181,6 +190,16 @@ h_assert_eq 1 "$(hx_audit_count request_attest "$(hx_student 郑一 "$A1")")" \
     "attestation request audited"
 h_assert_eq 1 "$(hx_audit_count approve_attest "$(hx_student 郑一 "$A1")")" \
     "attestation approval audited"
+zheng_student=$(hx_student 郑一 "$A1")
+letter_id=$(h_psql "SELECT evidence_id FROM case_evidence
+                    WHERE case_id = $case_id")
+log=$(cat "$H_TMP/xuejid.log")
+h_assert_contains "$log" \
+    "handling case filed problem=$mine student=$zheng_student evidence=$letter_id case=$case_id conn=" \
+    "filed case logged with its ids"
+h_assert_contains "$log" \
+    "case approved case=$case_id problem=$mine student=$zheng_student conn=" \
+    "approval logged with its ids"
 
 # ---- id_dup_county: change ----------------------------------------------
 mine=$(hx_problem 王一 id_dup_county "$A1")
@@ -354,3 +373,39 @@ h_assert_eq "孔一" "$(h_json '",".join(p["name"] for p in data)' <<<"$H_OUT")"
     "problems left in county 410302"
 h_assert_eq 0 "$(h_psql "SELECT count(*) FROM handling_case
                         WHERE status = 'pending'")" "no case left pending"
+
+# ---- checks of the list options and ids ---------------------------------
+h_run h_client school-a1 problems --status closed
+h_assert_eq 2 "$H_RC" "unknown status is a usage error"
+h_assert_contains "$H_ERR" "unknown problem status \"closed\": use open, pending_review, rejected, resolved or all" \
+    "unknown status message lists the statuses"
+h_assert_contains "$H_ERR" "usage: xueji problems" "usage after the status"
+h_run h_client school-a1 --json problems --status resolved
+h_assert_eq 0 "$H_RC" "known status accepted: $H_ERR"
+h_run h_client school-a1 problems cases 999999
+h_assert_eq 1 "$H_RC" "cases of an unknown problem"
+h_assert_contains "$H_ERR" "problem 999999 is not one of your school's problems" \
+    "unknown problem message"
+h_assert_not_contains "$H_OUT" "No cases filed." "no empty list for an unknown problem"
+
+# ---- the table shows each record's school and student id ----------------
+zheng_a2=$(hx_student 郑一 "$A2")
+h_run h_client county-a problems
+h_assert_eq 0 "$H_RC" "county problem table: $H_ERR"
+header=$(grep -m1 '^ID ' <<<"$H_OUT")
+h_assert_contains "$header" " School " "county table has a School column"
+h_assert_contains "$header" " Student ID " "county table has a Student ID column"
+row=$(grep -m1 "郑一" <<<"$H_OUT")
+h_assert_contains "$row" " $zheng_a2 " "county row shows the student id"
+h_assert_contains "$row" "甲二小" "county row shows the record's own school"
+h_run h_client school-a2 problems
+h_assert_eq 0 "$H_RC" "school problem table: $H_ERR"
+header=$(grep -m1 '^ID ' <<<"$H_OUT")
+h_assert_not_contains "$header" " School " "school table has no School column"
+h_assert_contains "$header" " Student ID " "school table has a Student ID column"
+row=$(grep -m1 "郑一" <<<"$H_OUT")
+h_assert_contains "$row" " $zheng_a2 " "school row shows the student id"
+h_run h_client county-a --json problems
+h_assert_eq 甲二小 \
+    "$(h_json "next(p['school_name'] for p in data if p['name'] == '郑一')" \
+        <<<"$H_OUT")" "school name in the JSON list"

@@ -114,7 +114,7 @@ for pair in "county-b $case_a" "county-a $case_b"; do
     h_run h_client "$user" review approve "$case_id"
     h_assert_eq 1 "$H_RC" "$user: approve another county's case"
     h_assert_contains "$H_ERR" \
-        "case $case_id: case $case_id is not a case of your county's schools" \
+        "xueji: case $case_id is not a case of your county's schools" \
         "$user: approve message"
     h_assert_eq "$unknown_decide" "${H_ERR//$case_id/ID}" \
         "$user: approve reads as for an unknown case"
@@ -154,8 +154,9 @@ for user in school-a2 school-b1; do
     h_assert_contains "$H_ERR" "problem $zhao is not one of your school's problems" \
         "$user: change message"
     h_run h_client "$user" problems cases "$zhao"
-    h_assert_eq 0 "$H_RC" "$user: cases of another school's problem"
-    h_assert_contains "$H_OUT" "No cases filed." "$user: no cases shown"
+    h_assert_eq 1 "$H_RC" "$user: cases of another school's problem"
+    h_assert_eq "$unknown_problem" "${H_ERR//$zhao/ID}" \
+        "$user: cases read as for an unknown problem"
 done
 h_assert_eq "open/" "$(hx_status "$zhao")" "problem untouched"
 h_assert_eq imported "$(hx_state 赵一 "$A1")" "record untouched"

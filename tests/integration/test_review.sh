@@ -95,6 +95,18 @@ h_assert_eq "$xu_case" \
     "queue of attestations"
 h_run h_client county-a --json review list --school "$A2"
 h_assert_eq 0 "$(h_json 'len(data)' <<<"$H_OUT")" "queue of a school with none"
+for args in "--kind foo|invalid kind \"foo\": --kind takes change or attest" \
+            "--school 123|invalid school code \"123\": --school takes the 10-digit school code" \
+            "--school 41010200x1|invalid school code \"41010200x1\"" \
+            "--kind|--kind needs a value" \
+            "--bogus|unexpected argument \"--bogus\""; do
+    # shellcheck disable=SC2086
+    h_run h_client county-a review list ${args%%|*}
+    h_assert_eq 2 "$H_RC" "review list ${args%%|*} is a usage error"
+    h_assert_contains "$H_ERR" "${args#*|}" "review list ${args%%|*} message"
+    h_assert_contains "$H_ERR" "usage: xueji review list" \
+        "review list ${args%%|*} usage"
+done
 h_run h_client county-b review list
 h_assert_eq 0 "$H_RC" "review list of the other county"
 h_assert_contains "$H_OUT" "No cases wait for review." "other county's queue"
@@ -219,6 +231,17 @@ h_run h_client county-a review approve "$xu_case"
 h_assert_eq 1 "$H_RC" "approval of a rejected case"
 h_assert_contains "$H_ERR" "case $xu_case was already rejected by county-a at" \
     "already decided message"
+h_assert_not_contains "$H_ERR" "case $xu_case: case $xu_case" \
+    "case id printed once"
+[[ $H_ERR =~ "xueji: case $xu_case was already rejected by county-a at "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z ]] ||
+    h_fail "decision time not in ISO 8601 UTC form: $H_ERR"
+log=$(cat "$H_TMP/xuejid.log")
+h_assert_contains "$log" \
+    "case rejected case=$xu_case problem=$xu student=$(hx_student 许一 "$A1") conn=" \
+    "rejection logged with its ids"
+h_assert_contains "$log" \
+    "case=$xu_case problem=$xu student=$(hx_student 许一 "$A1") message=\"case $xu_case was already rejected" \
+    "refused decision logged with its ids"
 
 h_run h_client school-a1 problems attest "$xu" --reason "stamped certificate" \
     --evidence "$ev/letter.docx"
@@ -275,6 +298,14 @@ h_assert_contains "$H_OUT" "case $cao_case (closed): closed: the problem no long
     "school sees why the case closed"
 
 # ---- review next --------------------------------------------------------
+h_run h_client county-a review next --help
+h_assert_eq 0 "$H_RC" "review next --help"
+h_assert_contains "$H_OUT" "approve; then asks \"Opinion (optional, Enter for none):\"" \
+    "help names the prompt after an approval"
+h_assert_contains "$H_OUT" "reject; then asks \"Opinion for the school (required):\"" \
+    "help names the prompt after a rejection"
+h_assert_contains "$H_OUT" "skip; asks nothing" "help says a skip asks nothing"
+h_assert_contains "$H_OUT" "quit; asks nothing" "help says a quit asks nothing"
 kong=$(hx_problem 孔一 id_dup_county "$A2")
 h_run h_client school-a2 problems attest "$kong" --reason "ours" \
     --evidence "$ev/png.png"

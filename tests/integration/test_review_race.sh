@@ -78,7 +78,7 @@ check_one_winner() {
             "expected one 0 and one 1: $OUT_ONE / $OUT_TWO"
     fi
     h_assert_contains "$loser_out" \
-        "case $case_id: case $case_id was already $verb by $winner at" \
+        "xueji: case $case_id was already $verb by $winner at" \
         "loser's error names the decision and the winner"
     h_assert_eq "$verb|$winner" \
         "$(h_psql "SELECT c.status || '|' || a.username FROM handling_case c
