@@ -92,6 +92,10 @@ evidence_start_done(struct request_job *job)
     }
 }
 
+/* Looks up a declared file among those the organisation uploaded before,
+ * so that it is not sent again. A file that only another organisation
+ * uploaded must be sent in full: knowing its SHA-256 is no proof of
+ * having it, and ownership lets the organisation download it. */
 static void
 evidence_start_run(struct request_job *job, struct db_session *session)
 {
@@ -106,11 +110,10 @@ evidence_start_run(struct request_job *job, struct db_session *session)
     }
     res = request_job_keep(job, db_query(
         session->pg, "evidence lookup",
-        "WITH e AS (SELECT id, detected_type FROM evidence"
-        " WHERE sha256 = decode($1, 'hex')),"
-        " o AS (INSERT INTO evidence_owner (evidence_id, org_id)"
-        " SELECT id, $2::bigint FROM e ON CONFLICT DO NOTHING)"
-        " SELECT id, detected_type FROM e", 2, params));
+        "SELECT e.id, e.detected_type FROM evidence e"
+        " JOIN evidence_owner o ON o.evidence_id = e.id"
+        " AND o.org_id = $2::bigint"
+        " WHERE e.sha256 = decode($1, 'hex')", 2, params));
     reply = arena_alloc(&job->arena, sizeof(*reply));
     if (res == NULL || reply == NULL) {
         return;

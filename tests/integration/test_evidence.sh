@@ -122,7 +122,11 @@ scan_id=$(h_psql "SELECT id FROM evidence WHERE file_name = 'scan.jpg'")
 h_run h_client school-b1 problems attest "$p4" --reason "ours" \
     --evidence "$ev/scan.jpg"
 h_assert_eq 0 "$H_RC" "other school uploads the same scan: $H_ERR"
-h_assert_contains "$H_OUT" "already stored as evidence $scan_id" \
+# Another school's file is sent in full: knowing its hash is not enough.
+h_assert_not_contains "$H_OUT" "already stored as evidence" \
+    "another school's file is not taken by its hash"
+h_assert_eq "$scan_id" "$(h_psql "SELECT evidence_id FROM case_evidence
+                                 WHERE case_id = $(hx_case "$p4")")" \
     "stored once across schools"
 h_assert_eq 1 "$(h_psql "SELECT count(*) FROM evidence
                         WHERE file_name = 'scan.jpg'")" "one row for the scan"
