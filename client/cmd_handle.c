@@ -309,10 +309,10 @@ handle_print_reply(const struct handle_options *options,
     if (options->kind == XUEJI__V1__HANDLING_KIND__HANDLING_KIND_DELETE) {
         printf(_("Deleted the record of problem %" PRIu64 "; the problem is "
                  "now %s.\n"), options->problem_id, reply->problem_status);
-        printf(ngettext("%u problem registration was cleared (this record's "
-                        "and the other schools').\n",
+        printf(ngettext("%u problem registration was cleared (this "
+                        "record's and its counterparts').\n",
                         "%u problem registrations were cleared (this "
-                        "record's and the other schools').\n",
+                        "record's and its counterparts').\n",
                         reply->problems_cleared),
                reply->problems_cleared);
     } else {

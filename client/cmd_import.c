@@ -477,6 +477,25 @@ import_select(const struct template_file *file,
     return count;
 }
 
+/* Says why a file gave no row to send. */
+static void
+import_print_nothing(const struct template_file *file, size_t held_back)
+{
+    if (file->row_count == 0) {
+        fprintf(stderr, _("xueji: the file has no student rows below its "
+                          "header row; fill in at least one student and "
+                          "run the import again\n"));
+    } else if (held_back > 0) {
+        fprintf(stderr, _("xueji: no row can be imported; fix the errors "
+                          "above, or pass --accept-invalid-ids to store the "
+                          "rows whose only fault is the ID number, each "
+                          "with an \"ID number invalid\" problem\n"));
+    } else {
+        fprintf(stderr, _("xueji: no row can be imported; fix the errors "
+                          "above and run the import again\n"));
+    }
+}
+
 static int
 import_upload(const struct client_settings *settings,
               const struct import_options *options,
@@ -594,12 +613,17 @@ cmd_import(const struct client_settings *settings, int argc, char **argv)
         count = import_select(file, &options, storage, rows, &held_back);
         if (count > 0 && !options.dry_run) {
             rc = import_upload(settings, &options, rows, count, &totals);
+        } else if (count > 0 && !settings->json) {
+            fprintf(stderr, ngettext("Dry run: %zu row would be sent; "
+                                     "nothing was sent.\n",
+                                     "Dry run: %zu rows would be sent; "
+                                     "nothing was sent.\n", count),
+                    count);
         } else if (count == 0 && !settings->json) {
-            fprintf(stderr, _("xueji: no row can be imported; fix the errors "
-                              "above and run the import again\n"));
+            import_print_nothing(file, held_back);
         }
     }
-    if (rc == 0 && !options.dry_run) {
+    if (rc == 0 && !options.dry_run && (count > 0 || settings->json)) {
         import_print_totals(settings, report, &totals, held_back);
     }
     if (rc == 0) {

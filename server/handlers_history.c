@@ -29,7 +29,14 @@ static const char history_numbers_sql[] =
 
 static const char history_entries_sql[] =
     "SELECT to_char(s.created_at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '', sc.name, 'import', '', ''"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    /* The import's audit row was written in the transaction that stored
+     * the record, so both carry that transaction's now(). */
+    " coalesce((SELECT ac.username FROM audit_log a"
+    " JOIN account ac ON ac.id = a.account_id"
+    " WHERE a.object_kind = 'school' AND a.object_id = s.school_id"
+    " AND a.action = 'import' AND a.at = s.created_at LIMIT 1), ''),"
+    " sc.name, 'import', '', ''"
     " FROM student s JOIN organisation sc ON sc.id = s.school_id"
     " WHERE s.id = $1::bigint"
     " UNION ALL"

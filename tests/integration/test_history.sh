@@ -71,7 +71,7 @@ h_assert_eq 0 "$H_RC" "history: $H_ERR"
 h_assert_eq "import request_attest reject_attest request_change approve_change" \
     "$(h_json '" ".join(e["action"] for e in data["entries"])' <<<"$H_OUT")" \
     "every step in order"
-h_assert_eq "-,school-a1,county-a,school-a1,county-a" \
+h_assert_eq "school-a1,school-a1,county-a,school-a1,county-a" \
     "$(h_json '",".join(e["account"] or "-" for e in data["entries"])' <<<"$H_OUT")" \
     "account of each step"
 h_assert_eq "甲一小,甲一小,中原区,甲一小,中原区" \
