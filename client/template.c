@@ -240,7 +240,11 @@ template_append_diag(struct template_reader *r,
     return template_store_diag(r, diag);
 }
 
-/* Fills a finding. value is shown masked when the field is the ID number. */
+static bool template_is_scientific(const char *s);
+
+/* Fills a finding. value is shown masked when the field is the ID number,
+ * unless Excel turned it into scientific notation: "4.10102E+17" has lost
+ * its digits, and masked it would match nothing the registrar sees. */
 static void
 template_diag_fill(struct template_diag *diag, unsigned row,
                    enum template_field field, enum template_severity severity,
@@ -250,7 +254,8 @@ template_diag_fill(struct template_diag *diag, unsigned row,
     diag->row = row;
     diag->field = field;
     diag->severity = severity;
-    if (field == TEMPLATE_ID_NUMBER && value != NULL) {
+    if (field == TEMPLATE_ID_NUMBER && value != NULL &&
+        !template_is_scientific(value)) {
         char masked[IDCARD_MASK_SIZE];
 
         idcard_mask(value, masked);
