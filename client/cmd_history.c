@@ -15,8 +15,10 @@
 #include "output.h"
 
 #define HISTORY_COLUMNS 5
-/* Cells wider than this many columns are cut in the audit table. */
-#define HISTORY_CELL_WIDTH 60
+/* The audit table cuts no cell: the before and after values are the
+ * point of it, and they stand in the last column, where a long cell
+ * only makes its own line longer. */
+#define HISTORY_CELL_WIDTH 0
 
 static const char history_usage[] = N_(
     "usage: xueji history STUDENT_ID\n"
