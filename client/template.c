@@ -1744,6 +1744,29 @@ template_set_today(struct template_reader *r, const char *today)
     return 0;
 }
 
+/* Tells whether the first line names a template column and holds a
+ * semicolon or a tab but no comma: a sheet saved with another separator,
+ * as European locales of Excel do. */
+static bool
+template_other_separator(const char *text, size_t len)
+{
+    const char *end = memchr(text, '\n', len);
+    size_t line = end != NULL ? (size_t)(end - text) : len;
+    bool named = false, other = false;
+
+    for (size_t i = 0; i < line; i++) {
+        if (text[i] == ',') {
+            return false;
+        }
+        other = other || text[i] == ';' || text[i] == '\t';
+    }
+    for (size_t i = 0; i + 6 <= line && !named; i++) {
+        named = memcmp(text + i, "姓名", 6) == 0 ||
+                memcmp(text + i, "name", 4) == 0;
+    }
+    return named && other;
+}
+
 /* Parses the decoded text and finishes the file: header found, the count
  * of findings that did not fit, and the import keys. */
 static int
@@ -1751,7 +1774,13 @@ template_read_text(struct template_reader *r, const char *text, size_t len)
 {
     int rc = template_parse(r, text, len);
 
-    if (rc == 0 && !r->have_header) {
+    if (rc == 0 && !r->have_header && template_other_separator(text, len)) {
+        rc = xj_error_set(r->err, XJ_ERR_INVALID, "", "",
+                          "In Excel or WPS, save the sheet again as \"CSV (comma "
+                          "delimited)\".",
+                          "file has no header row: its columns are separated by "
+                          "semicolons or tabs, not commas");
+    } else if (rc == 0 && !r->have_header) {
         rc = xj_error_set(r->err, XJ_ERR_INVALID, "", "",
                           "Put the column headers of the template, such as 姓名 "
                           "and 性别, in the first row.",

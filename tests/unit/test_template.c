@@ -615,6 +615,11 @@ test_empty_and_headerless_files(void **state)
     assert_non_null(strstr(err.message, "empty"));
     assert_int_equal(read_text("a,b\n1,2\n", &file, &err), XJ_ERR_INVALID);
     assert_non_null(strstr(err.message, "header"));
+    assert_null(strstr(err.message, "semicolons"));
+    assert_int_equal(read_text("姓名;性别;出生日期\n张三;1;20150304\n",
+                               &file, &err), XJ_ERR_INVALID);
+    assert_non_null(strstr(err.message, "semicolons"));
+    assert_non_null(strstr(err.hint, "comma"));
     assert_int_equal(template_read("/nonexistent/xueji.csv", TODAY, &file, &err),
                      XJ_ERR_IO);
     assert_null(file);
