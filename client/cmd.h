@@ -26,6 +26,11 @@ bool cmd_handle_is_subcommand(const char *name);
  * cmd_handle_is_subcommand is true) with its arguments. */
 int cmd_handle(const struct client_settings *settings, int argc, char **argv);
 
+/* Reports arg as an argument the subcommand does not take, with a hint
+ * when it is an option of xueji itself, then prints usage (a message id,
+ * translated here) when it is not NULL. Returns CLIENT_EXIT_USAGE. */
+int cmd_unexpected_argument(const char *arg, const char *usage);
+
 /* Tells whether argv holds -h or --help, and prints usage if so. */
 bool cmd_wants_help(int argc, char **argv, const char *usage);
 

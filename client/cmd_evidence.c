@@ -62,9 +62,7 @@ evidence_get_parse(int argc, char **argv, struct evidence_get *get)
                 return CLIENT_EXIT_USAGE;
             }
         } else {
-            fprintf(stderr, _("xueji: unexpected argument \"%s\"\n"), argv[i]);
-            fputs(_(evidence_usage), stderr);
-            return CLIENT_EXIT_USAGE;
+            return cmd_unexpected_argument(argv[i], evidence_usage);
         }
     }
     if (get->evidence_id == 0 || get->path == NULL) {

@@ -177,10 +177,7 @@ handle_parse(int argc, char **argv, struct handle_options *options)
                     HANDLE_EVIDENCE_MAX);
             return CLIENT_EXIT_USAGE;
         } else {
-            fprintf(stderr, _("xueji: unexpected argument \"%s\" (or an "
-                              "option without its value)\n"), argv[i]);
-            fputs(_(options->usage), stderr);
-            return CLIENT_EXIT_USAGE;
+            return cmd_unexpected_argument(argv[i], options->usage);
         }
     }
     return handle_check_options(options);

@@ -241,8 +241,7 @@ import_parse(int argc, char **argv, struct import_options *options,
         } else if (argv[i][0] != '-' && options->path == NULL) {
             options->path = argv[i];
         } else {
-            fprintf(stderr, _("xueji: unexpected argument \"%s\"\n"), argv[i]);
-            return CLIENT_EXIT_USAGE;
+            return cmd_unexpected_argument(argv[i], NULL);
         }
     }
     if (options->path == NULL) {

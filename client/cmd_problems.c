@@ -237,9 +237,7 @@ problems_parse(int argc, char **argv, Xueji__V1__ProblemListRequest *request)
         } else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc) {
             request->status = argv[++i];
         } else {
-            fprintf(stderr, _("xueji: unexpected argument \"%s\"\n"), argv[i]);
-            fputs(_(problems_usage), stderr);
-            return CLIENT_EXIT_USAGE;
+            return cmd_unexpected_argument(argv[i], problems_usage);
         }
     }
     if (request->kind[0] != '\0' && problems_kind_find(request->kind) == NULL) {

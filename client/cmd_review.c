@@ -91,9 +91,7 @@ review_list_parse(int argc, char **argv, Xueji__V1__ReviewListRequest *list)
         const char *value;
 
         if (!is_school && !is_kind) {
-            fprintf(stderr, _("xueji: unexpected argument \"%s\"\n"), argv[i]);
-            fputs(_(list_usage), stderr);
-            return CLIENT_EXIT_USAGE;
+            return cmd_unexpected_argument(argv[i], list_usage);
         }
         if (i + 1 == argc) {
             fprintf(stderr, _("xueji: %s needs a value\n"), argv[i]);
@@ -378,9 +376,7 @@ review_decide_parse(int argc, char **argv, struct review_decisions *decisions,
         if (strcmp(argv[i], "--opinion") == 0 && i + 1 < argc) {
             decisions->opinion = argv[++i];
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, _("xueji: unexpected argument \"%s\"\n"), argv[i]);
-            fputs(_(usage), stderr);
-            return CLIENT_EXIT_USAGE;
+            return cmd_unexpected_argument(argv[i], usage);
         } else {
             uint64_t *slot = &decisions->case_ids[decisions->count++];
 

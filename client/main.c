@@ -58,6 +58,30 @@ main_usage(FILE *out)
     }
 }
 
+int
+cmd_unexpected_argument(const char *arg, const char *usage)
+{
+    static const char *const global[] = {
+        "--json", "--insecure", "--config", "--server", "--ca", "--user",
+        "--server-name",
+    };
+
+    fprintf(stderr, _("xueji: unexpected argument \"%s\" (or an option "
+                      "without its value)\n"), arg);
+    for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++) {
+        if (strcmp(arg, global[i]) == 0) {
+            fprintf(stderr, _("hint: %s is an option of xueji itself; put "
+                              "it before the command, as in "
+                              "\"xueji %s problems\"\n"), arg, arg);
+            break;
+        }
+    }
+    if (usage != NULL) {
+        fputs(_(usage), stderr);
+    }
+    return CLIENT_EXIT_USAGE;
+}
+
 bool
 cmd_wants_help(int argc, char **argv, const char *usage)
 {
