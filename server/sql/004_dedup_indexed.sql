@@ -206,6 +206,7 @@ DECLARE
     need_formal boolean;
     need_provisional boolean;
     need_sequence boolean;
+    full_prefix text;
     candidates bigint[];
 BEGIN
     -- One pass finds which of the updates below have rows to change, so
@@ -273,13 +274,31 @@ last AS (
     FROM (SELECT DISTINCT prefix FROM need) p
 ),
 numbered AS (
-    SELECT n.id, n.prefix || lpad((l.sequence + row_number() OVER (
-               PARTITION BY n.prefix ORDER BY n.id))::text, 3, '0') AS digits
+    SELECT n.id, n.prefix, l.sequence + row_number() OVER (
+               PARTITION BY n.prefix ORDER BY n.id) AS sequence
     FROM need n JOIN last l USING (prefix)
+),
+digits AS (
+    SELECT id, prefix || lpad(sequence::text, 3, '0') AS digits
+    FROM numbered WHERE sequence <= 999
+),
+numbered_students AS (
+    UPDATE student s
+    SET student_number = 'J' || d.digits || mod112_check(d.digits)
+    FROM digits d WHERE s.id = d.id
+    RETURNING s.id
 )
-UPDATE student s SET student_number = 'J' || d.digits || mod112_check(d.digits)
-FROM numbered d WHERE s.id = d.id
-$sql$ USING ids;
+SELECT min(prefix) FROM numbered WHERE sequence > 999
+$sql$ INTO full_prefix USING ids;
+        -- The form has three digits for the sequence, so a county has
+        -- 999 J numbers per birth date. lpad would cut a fourth digit
+        -- and repeat an earlier number.
+        IF full_prefix IS NOT NULL THEN
+            RAISE EXCEPTION 'no J student number is left for county % and birth date %',
+                left(full_prefix, 6), right(full_prefix, 8)
+                USING DETAIL = 'All 999 sequence numbers of that county and date are taken.',
+                      HINT = 'Give these students their resident ID numbers, or ask the operator.';
+        END IF;
     END IF;
 
     -- Random L numbers collide rarely. Of two equal numbers a candidate

@@ -83,3 +83,27 @@ numbers=$(h_psql "BEGIN;
     FROM student WHERE id IN ($first, $second);
     COMMIT;" | tail -n 1)
 h_assert_eq "2 true" "$numbers" "colliding L number drawn again"
+
+# A county has 999 J numbers per birth date; the next one is an error
+# that names the county and the date, not a repeat of an earlier number.
+passport=$(h_psql "SELECT id FROM student WHERE id_type = 'A'")
+h_assert_eq J410102201503040 \
+    "$(h_psql "SELECT left(student_number, 16) FROM student WHERE id = $passport")" \
+    "J number of the passport holder"
+h_run h_psql "BEGIN;
+    UPDATE student SET student_number = 'J41010220150304999'
+                       || mod112_check('41010220150304999')
+    WHERE id = $passport;
+    INSERT INTO student (school_id, import_key, name, gender, birth_date,
+                         id_type, id_number, nationality, ethnicity, grade,
+                         class_name, enrol_month)
+    SELECT school_id, md5('overflow'), '王小二', gender, birth_date, 'A',
+           'E99999999', nationality, ethnicity, grade, class_name,
+           enrol_month
+    FROM student WHERE id = $passport;
+    SELECT student_number_refresh(ARRAY[currval('student_id_seq')]);
+    ROLLBACK;"
+h_assert_eq 1 "$H_RC" "refresh past sequence 999 fails"
+h_assert_contains "$H_ERR" \
+    "no J student number is left for county 410102 and birth date 20150304" \
+    "overflow message"
