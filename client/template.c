@@ -1123,6 +1123,16 @@ template_check_field(struct template_reader *r, struct template_row *row,
     const char *value = row->value[field];
 
     template_check_required(r, row, field);
+    if (info->kind != TEMPLATE_KIND_CODE && info->kind != TEMPLATE_KIND_ID &&
+        strlen(value) > TEXT_FIELD_MAX_BYTES) {
+        template_cell_diag(r, row, field, TEMPLATE_ERROR, NULL,
+                           "Shorten it to 200 bytes of UTF-8, about 66 Chinese "
+                           "characters.",
+                           "%s has %zu bytes, more than the %d the registry "
+                           "stores", info->header, strlen(value),
+                           TEXT_FIELD_MAX_BYTES);
+        return;
+    }
     if (info->kind != TEMPLATE_KIND_NAME && info->kind != TEMPLATE_KIND_ID
         && template_is_scientific(value)) {
         template_cell_diag(r, row, field, TEMPLATE_ERROR, value,

@@ -12,6 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bytes of UTF-8 the registry stores in one free-text field of a record
+ * (name, grade, class, address, telephone, class number): about 66
+ * Chinese characters. The client and the daemon check the same limit. */
+#define TEXT_FIELD_MAX_BYTES 200
+
 /* What text_normalize changed, as flags. */
 enum text_change {
     TEXT_CHANGE_TRIMMED = 1 << 0,    /* spaces removed at either end */

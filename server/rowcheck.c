@@ -11,7 +11,7 @@
 #include "idcard.h"
 #include "text.h"
 
-#define ROWCHECK_TEXT_MAX 200
+#define ROWCHECK_TEXT_MAX TEXT_FIELD_MAX_BYTES
 #define ROWCHECK_ID_MAX 32
 
 void
@@ -145,6 +145,16 @@ rowcheck_text_fields(const Xueji__V1__StudentRow *row, struct xj_error *err)
     };
 
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        size_t len = strlen(texts[i].value);
+
+        if (len > ROWCHECK_TEXT_MAX) {
+            return xj_error_set(err, XJ_ERR_INVALID, texts[i].field, NULL,
+                                "shorten it to 200 bytes of UTF-8 (about 66 "
+                                "Chinese characters)",
+                                "%s has %zu bytes, more than the %d the "
+                                "registry stores", texts[i].field, len,
+                                ROWCHECK_TEXT_MAX);
+        }
         if (!rowcheck_is_clean_text(texts[i].value, ROWCHECK_TEXT_MAX)) {
             return xj_error_set(err, XJ_ERR_INVALID, texts[i].field, NULL,
                                 "remove control characters; keep it under "

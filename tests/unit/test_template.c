@@ -413,6 +413,29 @@ test_missing_required_value(void **state)
 }
 
 static void
+test_text_too_long(void **state)
+{
+    char text[4096];
+    struct template_file *file;
+    const struct template_diag *diag;
+    int len = 0;
+
+    (void)state;
+    len += snprintf(text + len, sizeof(text) - (size_t)len, "%s", HEADER);
+    for (int i = 0; i < 67; i++) {      /* 67 x 3 bytes = 201 bytes */
+        len += snprintf(text + len, sizeof(text) - (size_t)len, "张");
+    }
+    snprintf(text + len, sizeof(text) - (size_t)len,
+             ",1,20080101,1,110101200801010019,CHN,01,七年级,1班,202009\n");
+    file = read_ok(text);
+    diag = find_diag(file, 2, TEMPLATE_NAME, TEMPLATE_ERROR,
+                     "姓名 has 201 bytes");
+    assert_non_null(diag);
+    assert_true(file->rows[0].has_error);
+    template_free(file);
+}
+
+static void
 test_code_not_in_table(void **state)
 {
     struct template_file *file = read_ok(
@@ -667,6 +690,7 @@ main(void)
         cmocka_unit_test(test_file_too_large),
         cmocka_unit_test(test_empty_and_headerless_files),
         cmocka_unit_test(test_field_names),
+        cmocka_unit_test(test_text_too_long),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
