@@ -415,6 +415,7 @@ client_hello(struct client *client, struct xj_error *err)
                             _("the server did not answer the greeting"));
     }
     client->max_frame_size = reply->hello_reply->max_frame_size;
+    client->max_batch_rows = reply->hello_reply->max_batch_rows;
     snprintf(client->server_name, sizeof(client->server_name), "%s",
              reply->hello_reply->server_name);
     wire_free(reply);

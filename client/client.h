@@ -44,6 +44,7 @@ struct client {
     int fd;
     uint64_t next_request_id;
     uint32_t max_frame_size;
+    uint32_t max_batch_rows;    /* 0: the server did not say */
     char server_name[64];   /* as the server introduced itself */
     char role[16];
     char org_code[16];

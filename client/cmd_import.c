@@ -424,13 +424,16 @@ import_send_all(struct client *client, const struct import_options *options,
 {
     struct import_inflight inflight[IMPORT_INFLIGHT_MAX];
     size_t pending = 0, done = 0;
+    size_t batch_size = (size_t)options->batch_size;
     int rc = 0;
 
+    /* The server's limit wins over --batch-size. */
+    if (client->max_batch_rows > 0 && batch_size > client->max_batch_rows) {
+        batch_size = client->max_batch_rows;
+    }
     while (rc == 0 && (done < count || pending > 0)) {
         if (done < count && pending < IMPORT_INFLIGHT_MAX) {
-            size_t n = count - done < (size_t)options->batch_size
-                           ? count - done
-                           : (size_t)options->batch_size;
+            size_t n = count - done < batch_size ? count - done : batch_size;
 
             rc = import_send(client, options->path, rows + done, &n,
                              &inflight[pending], err);
@@ -445,6 +448,24 @@ import_send_all(struct client *client, const struct import_options *options,
                 sizeof(inflight[0]) * (IMPORT_INFLIGHT_MAX - 1));
         pending--;
         progress_update(bar, totals->sent);
+    }
+
+    /* After a batch failed on the server, the connection still works:
+     * read the replies to the batches in flight, so that totals->sent
+     * counts every row the server stored. */
+    while (rc < 0 && pending > 0 &&
+           client_exit_for(rc) == CLIENT_EXIT_SERVER) {
+        struct xj_error later;
+
+        xj_error_clear(&later);
+        if (import_receive(client, options->path, &inflight[0], totals,
+                           &later) < 0 &&
+            client_exit_for(later.code) == CLIENT_EXIT_CONNECT) {
+            break;
+        }
+        memmove(&inflight[0], &inflight[1],
+                sizeof(inflight[0]) * (IMPORT_INFLIGHT_MAX - 1));
+        pending--;
     }
     return rc;
 }

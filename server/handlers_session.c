@@ -66,6 +66,7 @@ handle_hello(struct conn *conn, wire_envelope *env)
     hello.protocol_version = version;
     hello.server_name = (char *)"xuejid/" XUEJI_VERSION;
     hello.max_frame_size = (uint32_t)server->config.max_frame_size;
+    hello.max_batch_rows = (uint32_t)server->config.max_batch_rows;
     reply.request_id = id;
     reply.body_case = XUEJI__V1__ENVELOPE__BODY_HELLO_REPLY;
     reply.hello_reply = &hello;
