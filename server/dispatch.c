@@ -10,6 +10,7 @@
 
 #include "conn.h"
 #include "handlers.h"
+#include "server.h"
 
 struct dispatch_entry {
     Xueji__V1__Envelope__BodyCase body;
@@ -98,6 +99,18 @@ dispatch_request(struct conn *conn, wire_envelope *env)
         handler_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
                       "body", "send requests only, never responses",
                       "this message type is not a request the server accepts");
+        return;
+    }
+    /* While the daemon drains, running requests finish but an open
+     * connection starts no new one, so the drain ends. */
+    if (atomic_load(&conn->worker->server->draining)) {
+        clog_info(conn, "request refused while shutting down body=%s",
+                  wire_body_name(env));
+        wire_free(env);
+        conn_send_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE,
+                        NULL, "run the same command again in a minute",
+                        "the server is shutting down");
+        conn_close(conn, "server shutting down");
         return;
     }
     if (entry->needs_hello && !conn->hello_done) {

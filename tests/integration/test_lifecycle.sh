@@ -41,9 +41,35 @@ h_run h_client_anonymous ping
 h_assert_eq 0 "$H_RC" "ping after SIGHUP"
 h_assert_contains "$(cat "$H_TMP/xuejid.log")" "TLS certificate reloaded" "reload logged"
 
+# SIGTERM during an import: the batch running finishes, the connection
+# starts no new one, and the client's count of stored rows is exact.
+h_add_school 4101020001 "停机一小" 410102 0371-60000001
+h_add_account school1 4101020001 school
+"$PYTHON3" "$XUEJI_SOURCE_DIR/tests/data/gen_students.py" bulk --province 41 \
+    --count 4000 --seed 13 --out "$H_TMP/long.csv"
+h_client school1 import --batch-size 10 "$H_TMP/long.csv" \
+    >"$H_TMP/long.out" 2>"$H_TMP/long.err" &
+client_pid=$!
+for _ in $(seq 1 100); do
+    [[ $(h_psql "SELECT count(*) FROM student") -gt 0 ]] && break
+    sleep 0.05
+done
 kill -TERM "$H_SERVER_PID"
 rc=0
 wait "$H_SERVER_PID" || rc=$?
 H_SERVER_PID=""
 h_assert_eq 0 "$rc" "exit status after SIGTERM"
 h_assert_contains "$(cat "$H_TMP/xuejid.log")" "xuejid stopped" "stop logged"
+client_rc=0
+timeout 60 tail --pid="$client_pid" -f /dev/null || true
+wait "$client_pid" || client_rc=$?
+stored=$(h_psql "SELECT count(*) FROM student")
+h_log "rows stored before the stop: $stored of 4000"
+# 400 batches take far longer than the one running at the signal.
+[[ $stored -lt 4000 ]] ||
+    h_fail "the import went on to the end while the server shut down"
+h_assert_eq 5 "$client_rc" "client exit status when cut off"
+h_assert_contains "$(cat "$H_TMP/long.err")" "$stored of 4000 rows were stored" \
+    "client counts the stored rows exactly"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
+    "request refused while shutting down" "new batch refused"
