@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* xueji ping and xueji template. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "i18n.h"
@@ -14,11 +17,13 @@ static const char ping_usage[] = N_(
     "whether the server's database answers. Exits 0 when it does.\n");
 
 static const char template_usage[] = N_(
-    "usage: xueji template [FILE]\n"
+    "usage: xueji template [--force] [FILE]\n"
     "\n"
     "Writes the header row of the import template as CSV (UTF-8 with a\n"
     "byte-order mark, which Excel and WPS open correctly) to FILE or to\n"
-    "standard output. Format the ID number column as text before typing.\n");
+    "standard output. Format the ID number column as text before typing.\n"
+    "  --force   replace FILE if it exists (without it, an existing file\n"
+    "            is left alone, since it may hold a filled-in class)\n");
 
 int
 cmd_ping(const struct client_settings *settings, int argc, char **argv)
@@ -65,19 +70,40 @@ cmd_ping(const struct client_settings *settings, int argc, char **argv)
 int
 cmd_template(const struct client_settings *settings, int argc, char **argv)
 {
+    const char *path = NULL;
+    bool force = false;
     FILE *out = stdout;
+    int fd;
 
     (void)settings;
     if (cmd_wants_help(argc, argv, _(template_usage))) {
         return CLIENT_EXIT_OK;
     }
-    if (argc > 1) {
-        fputs(_(template_usage), stderr);
-        return CLIENT_EXIT_USAGE;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--force") == 0) {
+            force = true;
+        } else if (path == NULL && argv[i][0] != '-') {
+            path = argv[i];
+        } else {
+            return cmd_unexpected_argument(argv[i], template_usage);
+        }
     }
-    if (argc == 1 && (out = fopen(argv[0], "w")) == NULL) {
-        fprintf(stderr, _("xueji: cannot write %s\n"), argv[0]);
-        return CLIENT_EXIT_USAGE;
+    if (path != NULL) {
+        fd = open(path, O_WRONLY | O_CREAT | (force ? O_TRUNC : O_EXCL),
+                  0644);
+        if (fd < 0 && errno == EEXIST) {
+            fprintf(stderr, _("xueji: %s exists; choose another name, or add "
+                              "--force to replace it\n"), path);
+            return CLIENT_EXIT_FINDINGS;
+        }
+        if (fd < 0 || (out = fdopen(fd, "w")) == NULL) {
+            fprintf(stderr, _("xueji: cannot write %s: %s\n"), path,
+                    strerror(errno));
+            if (fd >= 0) {
+                close(fd);
+            }
+            return CLIENT_EXIT_FINDINGS;
+        }
     }
     fputs("\xEF\xBB\xBF", out);
     for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
@@ -85,7 +111,12 @@ cmd_template(const struct client_settings *settings, int argc, char **argv)
     }
     fputs("\r\n", out);
     if (out != stdout) {
-        fclose(out);
+        if (fclose(out) != 0) {
+            fprintf(stderr, _("xueji: cannot write %s: %s\n"), path,
+                    strerror(errno));
+            return CLIENT_EXIT_FINDINGS;
+        }
+        printf(_("Wrote the template's header row to %s.\n"), path);
     }
     return CLIENT_EXIT_OK;
 }

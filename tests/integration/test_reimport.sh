@@ -41,3 +41,14 @@ h_assert_eq 2 "$(h_psql "SELECT count(*) FROM problem WHERE kind = 'id_dup_schoo
     "repeated row is a duplicate inside the school"
 h_run h_client school1 --json import "$H_TMP/twice.csv"
 h_assert_eq 0 "$(h_json 'data["import"]["created"]' <<<"$H_OUT")" "repeated row not stored again"
+
+# xueji template never replaces a file, which may be a filled-in class,
+# unless --force says so.
+h_run "$XUEJI" template "$H_TMP/all.csv"
+h_assert_eq 1 "$H_RC" "template onto an existing file"
+h_assert_contains "$H_ERR" "exists; choose another name, or add --force" \
+    "template names the way out"
+h_assert_eq 301 "$(wc -l <"$H_TMP/all.csv")" "existing file left alone"
+h_run "$XUEJI" template --force "$H_TMP/all.csv"
+h_assert_eq 0 "$H_RC" "template --force"
+h_assert_eq 1 "$(wc -l <"$H_TMP/all.csv")" "file replaced by the header row"
