@@ -130,6 +130,7 @@ struct template_reader {
     char **cells;
     size_t cell_count;
     size_t cell_capacity;
+    size_t header_cells;        /* cells of the header row */
     unsigned newlines;          /* line breaks inside its quoted cells */
     bool too_many_columns;
     unsigned line;              /* line of the file being parsed */
@@ -1179,6 +1180,17 @@ template_process_row(struct template_reader *r, unsigned line)
     if (row == NULL) {
         return;
     }
+
+    /* Cells deleted in Excel shift the rest of the row to the left, so a
+     * short row may hold its values under the wrong headers. */
+    if (r->cell_count < r->header_cells) {
+        template_cell_diag(r, row, TEMPLATE_FIELD_COUNT, TEMPLATE_WARNING,
+                           NULL,
+                           "Check that every value stands under its header; "
+                           "the missing cells are read as empty.",
+                           "row has %zu cells, the header row %zu",
+                           r->cell_count, r->header_cells);
+    }
     for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
         size_t column = r->field_column[f];
         const char *raw = column < r->cell_count ? r->cells[column] : "";
@@ -1270,6 +1282,7 @@ template_apply_header(struct template_reader *r,
     for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
         r->field_column[f] = SIZE_MAX;
     }
+    r->header_cells = r->cell_count;
     for (size_t i = 0; i < r->cell_count; i++) {
         enum template_field field = fields[i];
         char *header = text_normalize(r->cells[i], 0, NULL);
@@ -1316,8 +1329,9 @@ template_check_columns(struct template_reader *r)
     }
 }
 
-/* Treats the record as the header row when at least three cells are
- * template headers. Records before it, such as a title line, are skipped. */
+/* Treats the record as the header row when at least two cells are
+ * template headers, so that a header missing columns is reported as such.
+ * Records before it, such as a title line, are skipped. */
 static void
 template_try_header(struct template_reader *r, unsigned line)
 {
@@ -1332,7 +1346,7 @@ template_try_header(struct template_reader *r, unsigned line)
     known = template_map_columns(r, fields);
     if (known < 0) {
         r->status = known;
-    } else if (known >= 3) {
+    } else if (known >= 2) {
         r->have_header = true;
         r->header_line = line;
         template_apply_header(r, fields);

@@ -436,6 +436,27 @@ test_text_too_long(void **state)
 }
 
 static void
+test_short_row_and_partial_header(void **state)
+{
+    struct template_file *file = read_ok(
+        HEADER "张三,1,20080101,1,110101200801010019,CHN,01,七年级,1班\n");
+    struct template_file *other = NULL;
+    struct xj_error err;
+
+    (void)state;
+    assert_non_null(find_diag(file, 2, TEMPLATE_FIELD_COUNT, TEMPLATE_WARNING,
+                              "row has 9 cells"));
+    template_free(file);
+
+    /* Two known headers make a header row with missing columns, not a
+     * file without a header. */
+    assert_int_equal(read_text("姓名,性别,foo\n张三,1,x\n", &other, &err),
+                     XJ_ERR_INVALID);
+    assert_non_null(strstr(err.message, "missing required columns"));
+    assert_non_null(strstr(err.message, "出生日期"));
+}
+
+static void
 test_code_not_in_table(void **state)
 {
     struct template_file *file = read_ok(
@@ -691,6 +712,7 @@ main(void)
         cmocka_unit_test(test_empty_and_headerless_files),
         cmocka_unit_test(test_field_names),
         cmocka_unit_test(test_text_too_long),
+        cmocka_unit_test(test_short_row_and_partial_header),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
