@@ -448,7 +448,9 @@ import_store(struct import_job *import, PGconn *pg)
              import_check_new(import, pg, ids);
         import->created = ok ? (unsigned)fresh : 0;
     }
-    ok = ok && import_audit(import, pg);
+    /* A batch whose rows were all stored before changes nothing, so it
+     * leaves no audit row; importing a file again is a no-op. */
+    ok = ok && (fresh == 0 || import_audit(import, pg));
     free(ids);
     evbuffer_free(buf);
     return ok;
