@@ -126,7 +126,9 @@ handling_print_record(const Xueji__V1__StudentRecord *record,
     printf(_("%s  ID type:     %s\n"), indent,
            handling_code_label(CODES_ID_TYPE, record->id_type, id_type,
                                sizeof(id_type)));
-    printf(_("%s  ID number:   %s\n"), indent, record->id_number_masked);
+    printf(_("%s  ID number:   %s\n"), indent,
+           record->id_number[0] != '\0' ? record->id_number
+                                         : record->id_number_masked);
     printf(_("%s  grade/class: %s %s\n"), indent, record->grade,
            record->class_name);
     printf(_("%s  school:      %s %s, %s, telephone %s\n"), indent,
@@ -134,9 +136,7 @@ handling_print_record(const Xueji__V1__StudentRecord *record,
            record->school_phone);
 }
 
-/* Prints one corrected value, marked when it differs from the record's.
- * ID numbers arrive masked on both sides, so a change that keeps the
- * region code and the check digit is not marked. */
+/* Prints one corrected value, marked when it differs from the record's. */
 static void
 handling_print_proposed_line(const char *label, const char *value,
                              const char *current)
@@ -165,7 +165,8 @@ handling_print_proposed(const Xueji__V1__ControlledFields *fields,
     current[1] = record->gender;
     current[2] = record->birth_date;
     current[3] = record->id_type;
-    current[4] = record->id_number_masked;
+    current[4] = record->id_number[0] != '\0' ? record->id_number
+                                              : record->id_number_masked;
     printf(_("Values after the change:\n"));
     for (size_t i = 0; i < 5; i++) {
         if (values[i][0] != '\0') {
@@ -277,6 +278,9 @@ handling_record_json(const Xueji__V1__StudentRecord *record)
     handling_json_add_string(obj, "birth_date", record->birth_date);
     handling_json_add_string(obj, "id_type", record->id_type);
     handling_json_add_string(obj, "id_number", record->id_number_masked);
+    if (record->id_number[0] != '\0') {
+        handling_json_add_string(obj, "id_number_full", record->id_number);
+    }
     handling_json_add_string(obj, "grade", record->grade);
     handling_json_add_string(obj, "class", record->class_name);
     handling_json_add_string(obj, "school_code", record->school_code);

@@ -81,5 +81,8 @@ cases_fill(struct arena *arena, PGresult *res, int row)
     item->opinion = PQgetvalue(res, row, 28);
     item->decided_by = PQgetvalue(res, row, 29);
     item->decided_at = PQgetvalue(res, row, 30);
+    if (item->student != NULL) {
+        item->student->id_number = PQgetvalue(res, row, 31);
+    }
     return item;
 }

@@ -30,7 +30,9 @@
     " JOIN organisation sc ON sc.id = s.school_id"                            \
     " JOIN organisation cc ON cc.id = sc.parent_id"
 
-/* A case row: 31 columns read by cases_fill. */
+/* A case row: 32 columns read by cases_fill. The case's record and the
+ * proposed values carry whole ID numbers: the school and the county that
+ * see a case answer for its record. */
 #define CASES_SELECT_SQL                                                      \
     " SELECT c.id, c.kind, c.status, c.problem_id, p.kind, p.detail,"         \
     CASES_STUDENT_COLUMNS ","                                                 \
@@ -38,11 +40,11 @@
     " coalesce(c.proposed->>'gender', ''),"                                   \
     " coalesce(c.proposed->>'birth_date', ''),"                               \
     " coalesce(c.proposed->>'id_type', ''),"                                  \
-    " id_mask(coalesce(c.proposed->>'id_number', '')),"                       \
+    " coalesce(c.proposed->>'id_number', ''),"                                \
     " to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"\
     " ua.username, c.opinion, coalesce(ud.username, ''),"                     \
     " coalesce(to_char(c.decided_at AT TIME ZONE 'UTC',"                      \
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"                                 \
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), s.id_number"                    \
     " FROM handling_case c JOIN problem p ON p.id = c.problem_id"             \
     " JOIN student s ON s.id = c.student_id"                                  \
     CASES_STUDENT_JOINS                                                       \

@@ -113,9 +113,14 @@ h_assert_contains "$H_OUT" "No cases wait for review." "other county's queue"
 
 h_run h_client county-a --json review show "$zhu_case"
 h_assert_eq 0 "$H_RC" "review show: $H_ERR"
-h_assert_eq "${t1:0:6}***********${t1:17:1}" \
-    "$(h_json 'data["proposed"]["id_number"]' <<<"$H_OUT")" \
-    "proposed ID number, masked"
+# The county answers for the record, so it sees the whole numbers it
+# compares with the evidence; counterparts elsewhere stay masked.
+h_assert_eq "$t1" "$(h_json 'data["proposed"]["id_number"]' <<<"$H_OUT")" \
+    "proposed ID number, whole"
+h_assert_eq 18 "$(h_json 'len(data["student"]["id_number_full"])' <<<"$H_OUT")" \
+    "record's ID number, whole"
+h_assert_contains "$(h_json 'data["counterparts"][0]["id_number"]' <<<"$H_OUT")" \
+    "***" "counterpart's ID number masked"
 shown=$H_OUT
 h_assert_eq 秦一 "$(h_json 'data["counterparts"][0]["name"]' <<<"$shown")" \
     "the record holding the new number is shown"
@@ -130,7 +135,8 @@ h_assert_eq scan.jpg "$(h_json 'data["evidence"][0]["file_name"]' <<<"$shown")" 
 h_assert_eq image/jpeg \
     "$(h_json 'data["evidence"][0]["detected_type"]' <<<"$shown")" \
     "evidence type"
-h_assert_not_contains "$H_OUT" "$t1" "full ID numbers never leave the server"
+h_assert_not_contains "$(h_json 'json.dumps(data["counterparts"])' <<<"$shown")" \
+    "$t1" "counterparts' whole ID numbers stay on the server"
 h_run h_client county-a review show "$xu_case"
 h_assert_eq 0 "$H_RC" "review show as text"
 h_assert_contains "$H_OUT" "Other records in this problem (call their school):" \
