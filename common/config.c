@@ -174,13 +174,51 @@ config_release(const struct config_key *table, void *target)
     }
 }
 
+/* Writes value into out, size bytes, with any password=WORD as
+ * password=***. */
+static void
+config_hide_password(const char *value, char *out, size_t size)
+{
+    const char *found = strstr(value, "password=");
+    size_t keep;
+
+    if (found == NULL) {
+        snprintf(out, size, "%s", value);
+        return;
+    }
+    keep = (size_t)(found - value) + strlen("password=");
+    found += strlen("password=");
+    found += strcspn(found, " ");
+    snprintf(out, size, "%.*s***%s", (int)keep, value, found);
+}
+
 void
-config_print_example(const struct config_key *table, const char *section,
-                     FILE *out)
+config_print_values(const struct config_key *table, const void *target,
+                    const char *section, FILE *out)
 {
     fprintf(out, "[%s]\n", section);
     for (; table->name != NULL; table++) {
-        fprintf(out, "\n# %s\n#%s = %s\n", table->help, table->name,
-                table->default_value);
+        const char *slot = (const char *)target + table->offset;
+        char value[1024];
+
+        switch (table->type) {
+        case CONFIG_STRING:
+            config_hide_password(*(char *const *)slot, value, sizeof(value));
+            break;
+        case CONFIG_INT:
+            snprintf(value, sizeof(value), "%ld", *(const long *)slot);
+            break;
+        case CONFIG_BOOL:
+            snprintf(value, sizeof(value), "%s",
+                     *(const bool *)slot ? "true" : "false");
+            break;
+        }
+        if (strcmp(value, table->default_value) == 0) {
+            fprintf(out, "\n# %s\n#%s = %s\n", table->help, table->name,
+                    value);
+        } else {
+            fprintf(out, "\n# %s (default: %s)\n%s = %s\n", table->help,
+                    table->default_value, table->name, value);
+        }
     }
 }

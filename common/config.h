@@ -47,8 +47,11 @@ int config_load(const struct config_key *table, void *target,
 /* Frees the strings of target (not target itself). */
 void config_release(const struct config_key *table, void *target);
 
-/* Prints every key as a commented example with its default. */
-void config_print_example(const struct config_key *table,
-                          const char *section, FILE *out);
+/* Prints every key of target in the format of the configuration file:
+ * commented out where it has its default, set with the default noted
+ * where the file or an override changed it. A password=... part of a
+ * string value (libpq connection strings) is printed as "***". */
+void config_print_values(const struct config_key *table, const void *target,
+                         const char *section, FILE *out);
 
 #endif

@@ -37,7 +37,7 @@ static const char xuejid_usage[] =
     "  add-account --user NAME --org CODE --role ROLE\n"
     "                        add an account or reset its password; the\n"
     "                        password comes from XUEJID_PASSWORD or a prompt\n"
-    "  print-config          print every configuration key with its default\n"
+    "  print-config          print every configuration key with its value\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE     configuration file (default " XUEJID_DEFAULT_CONFIG
@@ -60,9 +60,11 @@ static const char serve_help[] =
 static const char print_config_help[] =
     "usage: xuejid print-config\n"
     "\n"
-    "Prints every configuration key with its description and its default\n"
-    "value, commented out, in the format of the configuration file. It\n"
-    "takes no options.\n";
+    "Prints every configuration key with its description and the value\n"
+    "in force after the file of -c and the --set overrides, in the format\n"
+    "of the configuration file: commented out where it is the default,\n"
+    "set with the default noted where it is not. A password in the\n"
+    "database string is printed as ***. It takes no options.\n";
 
 double
 server_now(void)
@@ -449,7 +451,8 @@ main(int argc, char **argv)
                                        command_argc, command_argv)) {
             rc = 2;
         } else {
-            config_print_example(server_config_keys, "xuejid", stdout);
+            config_print_values(server_config_keys, &server.config,
+                                "xuejid", stdout);
             rc = 0;
         }
     } else {

@@ -30,7 +30,27 @@ while read -r key; do
         echo "FAIL: key $key is missing from deploy/xuejid.conf.example"
         failed=$((failed + 1))
     fi
-done < <("$xuejid" print-config | sed -n 's/^#\([a-z_]*\) = .*/\1/p')
+done < <("$xuejid" print-config | sed -n 's/^#\{0,1\}\([a-z_]*\) = .*/\1/p')
+
+# print-config shows the values in force, and no database password.
+config=$(mktemp)
+printf '[xuejid]\nport = 7700\ndatabase = host=db password=s3cret dbname=x\n' \
+    >"$config"
+output=$("$xuejid" -c "$config" --set workers=3 print-config)
+rm -f "$config"
+for expected in "port = 7700" "workers = 3" "password=*** dbname=x" \
+                "#idle_timeout = 300"; do
+    if [[ $output == *"$expected"* ]]; then
+        passed=$((passed + 1))
+    else
+        echo "FAIL: print-config output lacks \"$expected\""
+        failed=$((failed + 1))
+    fi
+done
+if [[ $output == *s3cret* ]]; then
+    echo "FAIL: print-config shows the database password"
+    failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
