@@ -709,8 +709,7 @@ template_normalize_cell(struct template_reader *r, struct template_row *row,
     }
     template_describe_changes(field, changes, description, sizeof(description));
     template_cell_diag(r, row, field, TEMPLATE_NOTICE, value,
-                       TEMPLATE_NOTICE_HINT, "%s normalised: %s", info->header,
-                       description);
+                       TEMPLATE_NOTICE_HINT, "%s", description);
 }
 
 static void
@@ -801,8 +800,8 @@ template_store_date(struct template_reader *r, struct template_row *row,
                            header, value, compact);
     } else if (strcmp(value, compact) != 0) {
         template_cell_diag(r, row, field, TEMPLATE_NOTICE, value,
-                           TEMPLATE_NOTICE_HINT, "%s %s rewritten as %s", header,
-                           value, compact);
+                           TEMPLATE_NOTICE_HINT, "%s rewritten as %s", value,
+                           compact);
     }
     template_set_value(r, row, field, compact);
 }
