@@ -27,7 +27,17 @@ rows = json.load(sys.stdin)
 print(rows[0]["id"] if rows else "")'
 }
 
-step() { printf '\n-- %s\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+# Prints a title and a command that can be pasted (arguments with spaces
+# in double quotes), then runs the command.
+step() {
+    local arg line=""
+    for arg in "${@:2}"; do
+        [[ $arg == *" "* ]] && arg="\"$arg\""
+        line+="${line:+ }$arg"
+    done
+    printf '\n-- %s\n$ %s\n' "$1" "$line"
+    "${@:2}"
+}
 
 if [[ -e $state/tour.done ]]; then
     printf '\n-- The tour ran before (%s); the school'"'"'s problems now\n' \
