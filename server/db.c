@@ -102,6 +102,15 @@ db_query(PGconn *pg, const char *context, const char *sql, int count,
 }
 
 bool
+db_clear_ok(PGresult *res)
+{
+    bool ok = res != NULL;
+
+    PQclear(res);
+    return ok;
+}
+
+bool
 db_begin_as(PGconn *pg, const char *context, int64_t account_id,
             int64_t org_id)
 {
@@ -118,8 +127,7 @@ db_begin_as(PGconn *pg, const char *context, int64_t account_id,
                    "SELECT set_config('xueji.account_id', $1, true),"
                    " set_config('xueji.org_id', $2, true)",
                    2, params);
-    PQclear(res);
-    return res != NULL;
+    return db_clear_ok(res);
 }
 
 void

@@ -69,6 +69,10 @@ PGresult *db_query(PGconn *pg, const char *context, const char *sql,
 bool db_begin_as(PGconn *pg, const char *context, int64_t account_id,
                  int64_t org_id);
 
+/* Frees res, which may be NULL, and tells whether it was a result: the
+ * end of a statement run only for its effect through db_query. */
+bool db_clear_ok(PGresult *res);
+
 /* Rolls back the open transaction, if any. */
 void db_rollback(PGconn *pg);
 

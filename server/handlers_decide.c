@@ -56,16 +56,10 @@ decide_prelock(struct request_job *job, PGconn *pg, uint64_t case_id)
         " ELSE '{}' END)"
         " FROM handling_case c JOIN student s ON s.id = c.student_id"
         " WHERE c.id = $1::bigint AND c.status = 'pending'";
-    char id[24];
-    const char *params[1] = {request_job_id(id, (int64_t)case_id)};
-    PGresult *res = db_query(pg, "decide prelock", sql, 1, params);
+    PGresult *res = request_job_query_id(job, pg, "decide prelock", sql,
+                                         (int64_t)case_id);
 
-    if (res == NULL) {
-        request_job_db_fail(job, pg);
-        return false;
-    }
-    PQclear(res);
-    return true;
+    return db_clear_ok(res);
 }
 
 /* Locks the case, its problem and its student. The decider's name comes
@@ -92,12 +86,10 @@ decide_lock(struct request_job *job, PGconn *pg, uint64_t case_id,
         " FROM handling_case c JOIN problem p ON p.id = c.problem_id"
         " JOIN student s ON s.id = c.student_id"
         " WHERE c.id = $1::bigint FOR UPDATE OF c, p, s";
-    char id[24];
-    const char *params[1] = {request_job_id(id, (int64_t)case_id)};
-    PGresult *res = db_query(pg, "decide lock", sql, 1, params);
+    PGresult *res = request_job_query_id(job, pg, "decide lock", sql,
+                                         (int64_t)case_id);
 
     if (res == NULL) {
-        request_job_db_fail(job, pg);
         return false;
     }
     if (PQntuples(res) != 1 || atoll(PQgetvalue(res, 0, 2)) != job->org_id) {
@@ -170,8 +162,7 @@ decide_reject(struct request_job *job, PGconn *pg, uint64_t case_id,
     PGresult *res = db_query(pg, "decide reject", sql, 4, params);
 
     (void)target;
-    PQclear(res);
-    return res != NULL;
+    return db_clear_ok(res);
 }
 
 static bool
@@ -211,8 +202,7 @@ decide_approve_attest(struct request_job *job, PGconn *pg, uint64_t case_id,
     res = db_query(pg, "decide attest number",
                    "SELECT student_number_refresh(ARRAY[$1::bigint])", 1,
                    refresh);
-    PQclear(res);
-    return res != NULL;
+    return db_clear_ok(res);
 }
 
 /* Fails the job when the proposed values collide with another live

@@ -63,12 +63,10 @@ handling_lock(struct request_job *job, PGconn *pg, uint64_t problem_id,
         " FROM problem p JOIN student s ON s.id = p.student_id"
         " JOIN organisation sc ON sc.id = s.school_id"
         " WHERE p.id = $1 FOR UPDATE OF p, s";
-    char id[24];
-    const char *params[1] = {request_job_id(id, (int64_t)problem_id)};
-    PGresult *res = db_query(pg, "handling lock", sql, 1, params);
+    PGresult *res = request_job_query_id(job, pg, "handling lock", sql,
+                                         (int64_t)problem_id);
 
     if (res == NULL) {
-        request_job_db_fail(job, pg);
         return false;
     }
     if (PQntuples(res) != 1 || atoll(PQgetvalue(res, 0, 3)) != job->org_id) {
@@ -111,16 +109,10 @@ handling_prelock(struct request_job *job, PGconn *pg, uint64_t problem_id)
         " to_char(s.birth_date, 'YYYYMMDD')))"
         " FROM problem p JOIN student s ON s.id = p.student_id"
         " WHERE p.id = $1";
-    char id[24];
-    const char *params[1] = {request_job_id(id, (int64_t)problem_id)};
-    PGresult *res = db_query(pg, "handling prelock", sql, 1, params);
+    PGresult *res = request_job_query_id(job, pg, "handling prelock", sql,
+                                         (int64_t)problem_id);
 
-    if (res == NULL) {
-        request_job_db_fail(job, pg);
-        return false;
-    }
-    PQclear(res);
-    return true;
+    return db_clear_ok(res);
 }
 
 /* Fails the job with the reason a transition is not allowed. */

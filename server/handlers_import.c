@@ -310,8 +310,7 @@ import_lock_keys(struct import_job *import, PGconn *pg, struct evbuffer *buf)
     }
     res = import_query_array(import, pg, "import lock",
                              "SELECT dedup_lock($2::text[]), $1", buf);
-    PQclear(res);
-    return res != NULL;
+    return db_clear_ok(res);
 }
 
 /* Draws count ids from the student sequence into *ids, a bigint[] literal
@@ -394,8 +393,7 @@ import_check_new(struct import_job *import, PGconn *pg, const char *ids)
     /* J numbers, and new draws for the rare colliding L number. */
     res = db_query(pg, "import student numbers",
                    "SELECT student_number_refresh($1::bigint[])", 1, params);
-    PQclear(res);
-    return res != NULL;
+    return db_clear_ok(res);
 }
 
 static bool
@@ -420,8 +418,7 @@ import_audit(struct import_job *import, PGconn *pg)
                    " $3::text, 'received', $4::int, 'created', $5::int,"
                    " 'problems_created', $6::int))",
                    6, params);
-    PQclear(res);
-    return res != NULL;
+    return db_clear_ok(res);
 }
 
 /* Runs the statements of one batch inside its transaction; returns false

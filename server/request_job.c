@@ -40,6 +40,20 @@ request_job_db_fail(struct request_job *job, PGconn *pg)
 }
 
 PGresult *
+request_job_query_id(struct request_job *job, PGconn *pg, const char *context,
+                     const char *sql, int64_t id)
+{
+    char text[24];
+    const char *params[1] = {request_job_id(text, id)};
+    PGresult *res = db_query(pg, context, sql, 1, params);
+
+    if (res == NULL) {
+        request_job_db_fail(job, pg);
+    }
+    return res;
+}
+
+PGresult *
 request_job_keep(struct request_job *job, PGresult *res)
 {
     if (res == NULL || job->result_count == REQUEST_JOB_RESULTS) {

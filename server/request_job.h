@@ -71,6 +71,13 @@ void request_job_fail(struct request_job *job, Xueji__V1__ErrorCode code,
 /* Records a database failure and rolls back. */
 void request_job_db_fail(struct request_job *job, PGconn *pg);
 
+/* Runs sql with one bigint parameter, id. Returns the result, which the
+ * caller frees with PQclear, or NULL after recording a database failure
+ * and rolling back. */
+PGresult *request_job_query_id(struct request_job *job, PGconn *pg,
+                               const char *context, const char *sql,
+                               int64_t id);
+
 /* Keeps res alive until the reply is sent and returns it; returns NULL
  * (and records a database failure) when res is NULL or no slot is left. */
 PGresult *request_job_keep(struct request_job *job, PGresult *res);
