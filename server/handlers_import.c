@@ -31,6 +31,9 @@
 #include "server.h"
 #include "text.h"
 
+/* SQLSTATE of a refusal raised by the schema's own functions. */
+#define IMPORT_REFUSAL_SQLSTATE "XJ001"
+
 /* Namespace of the per-school import lock; dedup_lock uses 7001. */
 #define IMPORT_LOCK_SPACE "7002"
 
@@ -58,6 +61,8 @@ struct import_job {
     char school_code[16];
     char region[8];                 /* the school's county code */
     bool failed;                    /* database error: nothing stored */
+    char refusal[256];              /* a refusal by the schema, for people */
+    char refusal_hint[256];
     unsigned accepted;
     unsigned created;
     unsigned problems_created;
@@ -374,12 +379,22 @@ import_copy_new(struct import_job *import, PGconn *pg, long count,
     return ok;
 }
 
+/* Returns a field of a failed result, or "" when it has none. */
+static const char *
+import_error_field(const PGresult *res, int field)
+{
+    const char *value = PQresultErrorField(res, field);
+
+    return value != NULL ? value : "";
+}
+
 /* Runs the duplicate check and the student numbers over the new ids. */
 static bool
 import_check_new(struct import_job *import, PGconn *pg, const char *ids)
 {
     const char *params[1] = {ids};
     PGresult *res;
+    bool ok;
 
     res = db_query(pg, "import duplicate check",
                    "SELECT created FROM dedup_recheck($1::bigint[])", 1,
@@ -390,10 +405,25 @@ import_check_new(struct import_job *import, PGconn *pg, const char *ids)
     import->problems_created = (unsigned)atol(PQgetvalue(res, 0, 0));
     PQclear(res);
 
-    /* J numbers, and new draws for the rare colliding L number. */
-    res = db_query(pg, "import student numbers",
-                   "SELECT student_number_refresh($1::bigint[])", 1, params);
-    return db_clear_ok(res);
+    /* J numbers, and new draws for the rare colliding L number. The
+     * refresh refuses with SQLSTATE XJ001 when a county has no J number
+     * left for a birth date; that is the rows' fault, so its message
+     * goes to the registrar. */
+    res = PQexecParams(pg, "SELECT student_number_refresh($1::bigint[])", 1,
+                       NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_FATAL_ERROR &&
+        strcmp(import_error_field(res, PG_DIAG_SQLSTATE),
+               IMPORT_REFUSAL_SQLSTATE) == 0) {
+        snprintf(import->refusal, sizeof(import->refusal), "%s",
+                 import_error_field(res, PG_DIAG_MESSAGE_PRIMARY));
+        snprintf(import->refusal_hint, sizeof(import->refusal_hint), "%s",
+                 import_error_field(res, PG_DIAG_MESSAGE_HINT));
+        PQclear(res);
+        return false;
+    }
+    ok = db_result_ok(pg, res, "import student numbers");
+    PQclear(res);
+    return ok;
 }
 
 static bool
@@ -502,6 +532,14 @@ import_done(struct db_job *job)
 
     if (conn->closing) {
         conn_request_done(conn);
+    } else if (import->failed && import->refusal[0] != '\0') {
+        clog_info(conn, "import batch refused school=%s rows=%zu reason=\"%s\"",
+                  import->school_code, import->env->import_batch->n_rows,
+                  import->refusal);
+        handler_error(conn, import->request_id,
+                      XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
+                      import->refusal_hint, "nothing of this batch was "
+                      "stored: %s", import->refusal);
     } else if (import->failed) {
         clog_error(conn, "import batch failed school=%s rows=%zu",
                    import->school_code, import->env->import_batch->n_rows);

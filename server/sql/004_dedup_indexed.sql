@@ -296,7 +296,8 @@ $sql$ INTO full_prefix USING ids;
         IF full_prefix IS NOT NULL THEN
             RAISE EXCEPTION 'no J student number is left for county % and birth date %',
                 left(full_prefix, 6), right(full_prefix, 8)
-                USING DETAIL = 'All 999 sequence numbers of that county and date are taken.',
+                USING ERRCODE = 'XJ001',
+                      DETAIL = 'All 999 sequence numbers of that county and date are taken.',
                       HINT = 'Give these students their resident ID numbers, or ask the operator.';
         END IF;
     END IF;

@@ -20,3 +20,26 @@ h_assert_eq 8 "$(h_psql "SELECT count(*) FROM audit_log WHERE action = 'import'"
     "one audited batch per 7 rows"
 h_assert_not_contains "$(cat "$H_TMP/xuejid.log")" "a batch must have" \
     "no batch over the limit reached the server"
+
+# A county has 999 J numbers per birth date. The batch that would need a
+# 1,000th is refused with a message that names the county and the date.
+"$PYTHON3" - "$H_TMP/many.csv" <<'PY'
+import sys
+chars = "安白陈丁方高郭韩何胡黄江金李林刘马孟钱秦沈宋孙唐王吴徐许杨叶张赵"
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    out.write("姓名,性别,出生日期,身份证件类型,身份证件号,国籍/地区,民族,"
+              "年级,班级,入学年月\n")
+    for i in range(1000):
+        name = chars[i // len(chars)] + chars[i % len(chars)] + "华"
+        out.write(f"{name},1,20150601,Z,,CHN,01,三年级,1班,202409\n")
+PY
+h_run h_client school1 import --batch-size 1000 "$H_TMP/many.csv"
+h_assert_eq 1 "$H_RC" "import past the 999th J number"
+h_assert_contains "$H_ERR" \
+    "no J student number is left for county 410102 and birth date 20150601" \
+    "the refusal names the county and the date"
+# Batches of 7 rows: the 142 before it hold 994 rows and are stored.
+h_assert_eq 994 "$(h_psql "SELECT count(*) FROM student WHERE id_type = 'Z'")" \
+    "nothing of the refused batch stored"
+h_assert_contains "$H_ERR" "994 of 1000 rows were stored" \
+    "client counts what was stored"
