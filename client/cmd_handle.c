@@ -475,8 +475,6 @@ cases_run(const struct client_settings *settings, int argc, char **argv)
     wire_envelope request = XUEJI__V1__ENVELOPE__INIT;
     Xueji__V1__CaseListRequest list = XUEJI__V1__CASE_LIST_REQUEST__INIT;
     wire_envelope *reply = NULL;
-    struct client client;
-    struct xj_error err;
     int rc;
 
     if (cmd_wants_help(argc, argv, _(cases_usage))) {
@@ -487,19 +485,12 @@ cases_run(const struct client_settings *settings, int argc, char **argv)
         fputs(_(cases_usage), stderr);
         return CLIENT_EXIT_USAGE;
     }
-    xj_error_clear(&err);
-    rc = client_open(&client, settings, &err);
-    if (rc == 0) {
-        request.body_case = XUEJI__V1__ENVELOPE__BODY_CASE_LIST;
-        request.case_list = &list;
-        rc = handling_call(&client, &request,
-                           XUEJI__V1__ENVELOPE__BODY_CASE_LIST_REPLY, &reply,
-                           &err);
-    }
-    client_close(&client);
-    if (rc < 0) {
-        client_print_error(&err);
-        return client_exit_for(rc);
+    request.body_case = XUEJI__V1__ENVELOPE__BODY_CASE_LIST;
+    request.case_list = &list;
+    rc = handling_request(settings, &request,
+                          XUEJI__V1__ENVELOPE__BODY_CASE_LIST_REPLY, &reply);
+    if (rc != CLIENT_EXIT_OK) {
+        return rc;
     }
     cases_print(settings, reply->case_list_reply);
     wire_free(reply);

@@ -182,8 +182,6 @@ cmd_history(const struct client_settings *settings, int argc, char **argv)
     wire_envelope request = XUEJI__V1__ENVELOPE__INIT;
     Xueji__V1__HistoryRequest history = XUEJI__V1__HISTORY_REQUEST__INIT;
     wire_envelope *reply = NULL;
-    struct client client;
-    struct xj_error err;
     int rc;
 
     if (cmd_wants_help(argc, argv, _(history_usage))) {
@@ -196,19 +194,12 @@ cmd_history(const struct client_settings *settings, int argc, char **argv)
     if (!handling_parse_id(argv[0], _("student id"), &history.student_id)) {
         return CLIENT_EXIT_USAGE;
     }
-    xj_error_clear(&err);
-    rc = client_open(&client, settings, &err);
-    if (rc == 0) {
-        request.body_case = XUEJI__V1__ENVELOPE__BODY_HISTORY;
-        request.history = &history;
-        rc = handling_call(&client, &request,
-                           XUEJI__V1__ENVELOPE__BODY_HISTORY_REPLY, &reply,
-                           &err);
-    }
-    client_close(&client);
-    if (rc < 0) {
-        client_print_error(&err);
-        return client_exit_for(rc);
+    request.body_case = XUEJI__V1__ENVELOPE__BODY_HISTORY;
+    request.history = &history;
+    rc = handling_request(settings, &request,
+                          XUEJI__V1__ENVELOPE__BODY_HISTORY_REPLY, &reply);
+    if (rc != CLIENT_EXIT_OK) {
+        return rc;
     }
     if (settings->json) {
         history_print_json(reply->history_reply);

@@ -69,6 +69,28 @@ handling_call(struct client *client, wire_envelope *request,
     return 0;
 }
 
+int
+handling_request(const struct client_settings *settings,
+                 wire_envelope *request,
+                 Xueji__V1__Envelope__BodyCase expected, wire_envelope **reply)
+{
+    struct client client;
+    struct xj_error err;
+    int rc;
+
+    xj_error_clear(&err);
+    rc = client_open(&client, settings, &err);
+    if (rc == 0) {
+        rc = handling_call(&client, request, expected, reply, &err);
+    }
+    client_close(&client);
+    if (rc < 0) {
+        client_print_error(&err);
+        return client_exit_for(rc);
+    }
+    return CLIENT_EXIT_OK;
+}
+
 const char *
 handling_kind_name(Xueji__V1__HandlingKind kind)
 {

@@ -29,6 +29,14 @@ int handling_call(struct client *client, wire_envelope *request,
                   Xueji__V1__Envelope__BodyCase expected,
                   wire_envelope **reply, struct xj_error *err) XJ_MUSTCHECK;
 
+/* Connects with settings, sends request with handling_call and closes.
+ * Returns CLIENT_EXIT_OK with *reply (free it with wire_free), or, after
+ * printing the error, the exit code that fits it. */
+int handling_request(const struct client_settings *settings,
+                     wire_envelope *request,
+                     Xueji__V1__Envelope__BodyCase expected,
+                     wire_envelope **reply);
+
 /* Returns the English identifier of kind: "change", "delete", "attest",
  * or "" when unspecified. */
 const char *handling_kind_name(Xueji__V1__HandlingKind kind);
