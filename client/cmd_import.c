@@ -341,7 +341,7 @@ import_print_rejected(const char *path, const Xueji__V1__ImportReply *reply)
     }
 }
 
-/* A batch sent and not yet answered. */
+/* A batch that was sent and whose reply has not arrived yet. */
 struct import_inflight {
     uint64_t request_id;
     size_t count;

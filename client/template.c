@@ -245,7 +245,7 @@ static bool template_is_scientific(const char *s);
 
 /* Fills a finding. value is shown masked when the field is the ID number,
  * unless Excel turned it into scientific notation: "4.10102E+17" has lost
- * its digits, and masked it would match nothing the registrar sees. */
+ * its digits, and masked it would match no cell of the registrar's file. */
 static void
 template_diag_fill(struct template_diag *diag, unsigned row,
                    enum template_field field, enum template_severity severity,
@@ -1767,7 +1767,7 @@ template_set_today(struct template_reader *r, const char *today)
     return 0;
 }
 
-/* Tells whether the first line names a template column and holds a
+/* Tells whether the first line names a template column and contains a
  * semicolon or a tab but no comma: a sheet saved with another separator,
  * as European locales of Excel do. */
 static bool

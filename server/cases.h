@@ -31,8 +31,8 @@
     " JOIN organisation cc ON cc.id = sc.parent_id"
 
 /* A case row: 32 columns read by cases_fill. The case's record and the
- * proposed values carry whole ID numbers: the school and the county that
- * see a case answer for its record. */
+ * proposed values carry whole ID numbers, because the school and the
+ * county that see a case are responsible for its record. */
 #define CASES_SELECT_SQL                                                      \
     " SELECT c.id, c.kind, c.status, c.problem_id, p.kind, p.detail,"         \
     CASES_STUDENT_COLUMNS ","                                                 \

@@ -69,8 +69,8 @@ PGresult *db_query(PGconn *pg, const char *context, const char *sql,
 bool db_begin_as(PGconn *pg, const char *context, int64_t account_id,
                  int64_t org_id);
 
-/* Frees res, which may be NULL, and tells whether it was a result: the
- * end of a statement run only for its effect through db_query. */
+/* Frees res, which may be NULL, and returns whether it was a result. It
+ * ends a statement that db_query ran only for its effect. */
 bool db_clear_ok(PGresult *res);
 
 /* Rolls back the open transaction, if any. */

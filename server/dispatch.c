@@ -104,7 +104,7 @@ dispatch_request(struct conn *conn, wire_envelope *env)
     /* While the daemon drains, running requests finish but an open
      * connection starts no new one, so the drain ends. */
     if (atomic_load(&conn->worker->server->draining)) {
-        clog_info(conn, "request refused while shutting down body=%s",
+        clog_info(conn, "request rejected while shutting down body=%s",
                   wire_body_name(env));
         wire_free(env);
         conn_send_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_UNAVAILABLE,

@@ -31,8 +31,8 @@
 #include "server.h"
 #include "text.h"
 
-/* SQLSTATE of a refusal raised by the schema's own functions. */
-#define IMPORT_REFUSAL_SQLSTATE "XJ001"
+/* SQLSTATE of a rejection raised by the schema's own functions. */
+#define IMPORT_REJECTION_SQLSTATE "XJ001"
 
 /* Namespace of the per-school import lock; dedup_lock uses 7001. */
 #define IMPORT_LOCK_SPACE "7002"
@@ -61,8 +61,8 @@ struct import_job {
     char school_code[16];
     char region[8];                 /* the school's county code */
     bool failed;                    /* database error: nothing stored */
-    char refusal[256];              /* a refusal by the schema, for people */
-    char refusal_hint[256];
+    char rejection[256];            /* why the schema rejected the rows */
+    char rejection_hint[256];
     unsigned accepted;
     unsigned created;
     unsigned problems_created;
@@ -406,17 +406,17 @@ import_check_new(struct import_job *import, PGconn *pg, const char *ids)
     PQclear(res);
 
     /* J numbers, and new draws for the rare colliding L number. The
-     * refresh refuses with SQLSTATE XJ001 when a county has no J number
-     * left for a birth date; that is the rows' fault, so its message
-     * goes to the registrar. */
+     * refresh raises SQLSTATE XJ001 when a county has no J number left for
+     * a birth date. That is a fault of the rows, so the message goes to
+     * the registrar. */
     res = PQexecParams(pg, "SELECT student_number_refresh($1::bigint[])", 1,
                        NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) == PGRES_FATAL_ERROR &&
         strcmp(import_error_field(res, PG_DIAG_SQLSTATE),
-               IMPORT_REFUSAL_SQLSTATE) == 0) {
-        snprintf(import->refusal, sizeof(import->refusal), "%s",
+               IMPORT_REJECTION_SQLSTATE) == 0) {
+        snprintf(import->rejection, sizeof(import->rejection), "%s",
                  import_error_field(res, PG_DIAG_MESSAGE_PRIMARY));
-        snprintf(import->refusal_hint, sizeof(import->refusal_hint), "%s",
+        snprintf(import->rejection_hint, sizeof(import->rejection_hint), "%s",
                  import_error_field(res, PG_DIAG_MESSAGE_HINT));
         PQclear(res);
         return false;
@@ -532,14 +532,14 @@ import_done(struct db_job *job)
 
     if (conn->closing) {
         conn_request_done(conn);
-    } else if (import->failed && import->refusal[0] != '\0') {
-        clog_info(conn, "import batch refused school=%s rows=%zu reason=\"%s\"",
+    } else if (import->failed && import->rejection[0] != '\0') {
+        clog_info(conn, "import batch rejected school=%s rows=%zu reason=\"%s\"",
                   import->school_code, import->env->import_batch->n_rows,
-                  import->refusal);
+                  import->rejection);
         handler_error(conn, import->request_id,
                       XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
-                      import->refusal_hint, "nothing of this batch was "
-                      "stored: %s", import->refusal);
+                      import->rejection_hint, "nothing of this batch was "
+                      "stored: %s", import->rejection);
     } else if (import->failed) {
         clog_error(conn, "import batch failed school=%s rows=%zu",
                    import->school_code, import->env->import_batch->n_rows);

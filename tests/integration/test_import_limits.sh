@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The client sizes import batches to the server's max_batch_rows, which
-# the server announces in its hello reply, whatever --batch-size says.
+# the server announces in its hello reply, whatever --batch-size is set to.
 source "$(dirname "$0")/harness.sh"
 
 h_init_db

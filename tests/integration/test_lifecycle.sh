@@ -72,4 +72,4 @@ h_assert_eq 5 "$client_rc" "client exit status when cut off"
 h_assert_contains "$(cat "$H_TMP/long.err")" "$stored of 4000 rows were stored" \
     "client counts the stored rows exactly"
 h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
-    "request refused while shutting down" "new batch refused"
+    "request rejected while shutting down" "new batch refused"

@@ -47,7 +47,7 @@ h_run h_client school1 --json import "$H_TMP/twice.csv"
 h_assert_eq 0 "$(h_json 'data["import"]["created"]' <<<"$H_OUT")" "repeated row not stored again"
 
 # xueji template never replaces a file, which may be a filled-in class,
-# unless --force says so.
+# unless --force is given.
 h_run "$XUEJI" template "$H_TMP/all.csv"
 h_assert_eq 1 "$H_RC" "template onto an existing file"
 h_assert_contains "$H_ERR" "exists; choose another name, or add --force" \

@@ -113,8 +113,8 @@ h_assert_contains "$H_OUT" "No cases wait for review." "other county's queue"
 
 h_run h_client county-a --json review show "$zhu_case"
 h_assert_eq 0 "$H_RC" "review show: $H_ERR"
-# The county answers for the record, so it sees the whole numbers it
-# compares with the evidence; counterparts elsewhere stay masked.
+# The county is responsible for the record, so it gets the whole numbers
+# it compares with the evidence; counterparts elsewhere stay masked.
 h_assert_eq "$t1" "$(h_json 'data["proposed"]["id_number"]' <<<"$H_OUT")" \
     "proposed ID number, whole"
 h_assert_eq 18 "$(h_json 'len(data["student"]["id_number_full"])' <<<"$H_OUT")" \
