@@ -69,6 +69,7 @@ conn_free(struct conn *conn)
         event_free(conn->delay);
     }
     evidence_upload_free(conn->upload);
+    wire_free(conn->held);
     if (conn->bev != NULL) {
         bufferevent_free(conn->bev);
     }
@@ -188,7 +189,8 @@ conn_fail(struct conn *conn, uint64_t request_id, Xueji__V1__ErrorCode code,
 void
 conn_request_done(struct conn *conn)
 {
-    conn->job_in_flight = false;
+    /* Import batches of this connection may still run. */
+    conn->job_in_flight = conn->imports_in_flight > 0;
     conn->waiting = false;
     if (conn->closing) {
         conn_on_flushed(conn->bev, conn);
@@ -196,6 +198,27 @@ conn_request_done(struct conn *conn)
     }
     bufferevent_enable(conn->bev, EV_READ);
     conn_process_input(conn);
+}
+
+void
+conn_imports_settled(struct conn *conn)
+{
+    wire_envelope *held = conn->held;
+
+    if (conn->imports_in_flight > 0) {
+        if (held == NULL && conn->waiting && !conn->closing) {
+            conn_request_done(conn);
+        }
+        return;
+    }
+    conn->held = NULL;
+    if (held != NULL && !conn->closing) {
+        conn->job_in_flight = false;
+        dispatch_request(conn, held);
+        return;
+    }
+    wire_free(held);
+    conn_request_done(conn);
 }
 
 static bool

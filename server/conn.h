@@ -17,6 +17,7 @@
 struct worker;
 struct bufferevent;
 struct evidence_upload;
+struct import_job;
 struct event;
 
 enum conn_role {
@@ -47,6 +48,9 @@ struct conn {
     int failed_logins;
 
     bool job_in_flight;     /* a db_job points at this connection */
+    struct import_job *imports;     /* batches not answered, oldest first */
+    unsigned imports_in_flight;
+    wire_envelope *held;    /* a request that waits for those batches */
     bool waiting;           /* a request is being handled; input paused */
     bool closing;           /* marked for close; freed when safe */
     struct evidence_upload *upload;     /* evidence upload in progress */
@@ -83,6 +87,10 @@ void conn_fail(struct conn *conn, uint64_t request_id,
 /* Ends the request being handled: input resumes, or the connection is
  * freed when it was closed meanwhile. */
 void conn_request_done(struct conn *conn);
+
+/* Called after import batches were answered: goes on with the request held
+ * back for them once none is left, and otherwise reads the next batch. */
+void conn_imports_settled(struct conn *conn);
 
 /* Writes a log line with the connection's id, peer, account and
  * organisation appended as key=value fields. */

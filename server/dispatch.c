@@ -92,6 +92,15 @@ dispatch_request(struct conn *conn, wire_envelope *env)
 
     clog_debug(conn, "request body=%s request_id=%llu", wire_body_name(env),
                (unsigned long long)id);
+    /* Replies leave in request order, so any other request, and while the
+     * daemon drains any request at all, waits until the import batches in
+     * flight are answered. */
+    if (conn->imports_in_flight > 0 &&
+        (env->body_case != XUEJI__V1__ENVELOPE__BODY_IMPORT_BATCH ||
+         atomic_load(&conn->worker->server->draining))) {
+        conn->held = env;
+        return;
+    }
     if (entry == NULL) {
         clog_info(conn, "request type not accepted body=%s",
                   wire_body_name(env));

@@ -23,9 +23,18 @@ static const char history_student_sql[] =
     " WHERE s.id = $2::bigint"
     " AND s.school_id IN (SELECT id FROM scope WHERE kind = 'school')";
 
+/* A record whose number never changed has no history rows: its one
+ * number is on the record, given when it was created. */
 static const char history_numbers_sql[] =
-    "SELECT student_number FROM student_number_history"
-    " WHERE student_id = $1::bigint ORDER BY assigned_at, student_number";
+    "SELECT student_number FROM ("
+    "SELECT student_number, assigned_at FROM student_number_history"
+    " WHERE student_id = $1::bigint"
+    " UNION ALL"
+    " SELECT s.student_number, s.created_at FROM student s"
+    " WHERE s.id = $1::bigint AND s.student_number IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM student_number_history h"
+    " WHERE h.student_id = s.id)) numbers"
+    " ORDER BY assigned_at, student_number";
 
 static const char history_entries_sql[] =
     "SELECT to_char(s.created_at AT TIME ZONE 'UTC',"

@@ -4,20 +4,23 @@
  * transaction on a database thread, so the event loop only unpacks and
  * replies:
  *
- *   1. the rows are checked (rowcheck_student);
- *   2. a per-school advisory lock serialises imports of one school, and
- *      the import keys already stored are looked up, so that an import
- *      run again stores nothing twice;
+ *   1. the rows are checked (rowcheck_student), and their provisional L
+ *      numbers drawn apart from those of other unfinished batches;
+ *   2. the rows get ids from the student sequence and go into student
+ *      with one COPY. When an import key is stored already, the COPY
+ *      fails on the school's unique key; the batch then takes the
+ *      per-school lock, looks the keys up and copies only the new rows,
+ *      so that an import run again stores nothing twice;
  *   3. the duplicate-check keys of the new rows are locked (dedup_lock);
- *   4. the new rows get ids from the student sequence and provisional L
- *      numbers, and go into student with one COPY;
- *   5. the duplicate check and the student numbers run set-based over the
- *      new ids (dedup_recheck, student_number_refresh), and the audit row
- *      is written.
+ *   4. import_candidates picks the few new rows that can have a problem
+ *      or need another number, and only those go through dedup_recheck
+ *      and student_number_refresh; then the audit row is written.
  *
- * A COPY straight into student took 60 % of the time of an INSERT ...
- * SELECT from a staging table, which inserts row by row and needs ON
- * CONFLICT (200,000 rows in batches of 5,000, tests/bench/import.sh).
+ * The COPY comes before the locks, so a connection runs up to
+ * IMPORT_PIPELINE batches at once: the next batch's COPY uses the second
+ * core while the previous one is checked. Replies leave in request order.
+ * A batch that meets a deadlock, or the rare L number that another
+ * daemon's batch drew at the same time, is run again from the start.
  */
 #include <event2/buffer.h>
 #include <stdio.h>
@@ -27,15 +30,31 @@
 #include "db.h"
 #include "handlers.h"
 #include "idcard.h"
+#include "log.h"
+#include "provisional.h"
 #include "rowcheck.h"
 #include "server.h"
 #include "text.h"
 
 /* SQLSTATE of a rejection raised by the schema's own functions. */
 #define IMPORT_REJECTION_SQLSTATE "XJ001"
+#define IMPORT_UNIQUE_SQLSTATE "23505"
+
+/* The unique key whose violation means a row is stored already, and the
+ * one whose violation at commit means two transactions drew one L
+ * number. */
+#define IMPORT_KEY_CONSTRAINT "student_school_id_import_key_key"
+#define IMPORT_NUMBER_CONSTRAINT "student_number_unique"
 
 /* Namespace of the per-school import lock; dedup_lock uses 7001. */
 #define IMPORT_LOCK_SPACE "7002"
+
+/* Transactions one batch may take: a deadlock or a clash of L numbers
+ * with another daemon rolls it back and it runs again. */
+#define IMPORT_ATTEMPTS 3
+
+/* Batches of one connection on database threads at once. */
+#define IMPORT_PIPELINE 2
 
 #define IMPORT_COPY_SQL                                                       \
     "COPY student (id, school_id, birth_date, student_number, import_key,"    \
@@ -51,22 +70,39 @@ struct import_row {
     bool stored;                    /* its import key is in student already */
 };
 
+/* How one statement of the batch failed. */
+enum import_failure {
+    IMPORT_FAILURE_NONE,
+    IMPORT_FAILURE_KEY,             /* an import key is stored already */
+    IMPORT_FAILURE_RETRY,           /* deadlock or L number clash: run again */
+    IMPORT_FAILURE_REJECTED,        /* the schema rejected the rows */
+    IMPORT_FAILURE_ERROR,
+};
+
 struct import_job {
     struct db_job job;
     struct conn *conn;
+    struct provisional_set *provisional;
+    struct import_job *next;        /* the connection's next batch */
+    bool finished;                  /* ran; its reply waits for earlier ones */
     wire_envelope *env;
     uint64_t request_id;
     int64_t school_id;
     int64_t account_id;
     char school_code[16];
     char region[8];                 /* the school's county code */
+    const char *invalid_field;      /* set when rejected before the database */
     bool failed;                    /* database error: nothing stored */
+    enum import_failure failure;    /* of the last failed statement */
+    char sqlstate[6];
     char rejection[256];            /* why the schema rejected the rows */
     char rejection_hint[256];
     unsigned accepted;
     unsigned created;
     unsigned problems_created;
     struct import_row *rows;        /* the accepted rows, in batch order */
+    uint64_t *numbers;              /* their L numbers' digits, or 0 */
+    bool *numbers_held;             /* numbers[i] is in the provisional set */
     Xueji__V1__RowError **rejected;
     size_t rejected_count;
 };
@@ -88,12 +124,13 @@ import_copy_field(struct evbuffer *buf, const char *value, char end)
     evbuffer_add(buf, &end, 1);
 }
 
-/* Appends one row of IMPORT_COPY_SQL with its id and, for a resident ID,
- * a provisional L number: region code, birth date, 4 random digits. */
+/* Appends accepted row i of IMPORT_COPY_SQL with its id and, for a
+ * resident ID, its L number. */
 static void
 import_copy_row(struct evbuffer *buf, const struct import_job *import,
-                const struct import_row *accepted, const char *id)
+                unsigned i, const char *id)
 {
+    const struct import_row *accepted = &import->rows[i];
     const Xueji__V1__StudentRow *row = accepted->row;
     const char *fields[] = {
         row->import_key, row->name, row->gender, row->id_type,
@@ -106,14 +143,14 @@ import_copy_row(struct evbuffer *buf, const struct import_job *import,
 
     evbuffer_add_printf(buf, "%s\t%lld\t%s\t", id,
                         (long long)import->school_id, row->birth_date);
-    if (strcmp(row->id_type, "1") == 0) {
-        evbuffer_add_printf(buf, "L%s%s%04u\t", import->region,
-                            row->birth_date, arc4random_uniform(10000));
+    if (import->numbers[i] != 0) {
+        evbuffer_add_printf(buf, "L%0*llu\t", PROVISIONAL_DIGITS,
+                            (unsigned long long)import->numbers[i]);
     } else {
         evbuffer_add(buf, "\\N\t", 3);
     }
-    for (size_t i = 0; i < count; i++) {
-        import_copy_field(buf, fields[i], i + 1 < count ? '\t' : '\n');
+    for (size_t f = 0; f < count; f++) {
+        import_copy_field(buf, fields[f], f + 1 < count ? '\t' : '\n');
     }
 }
 
@@ -149,7 +186,11 @@ import_check_rows(struct import_job *import)
     rowcheck_today(today);
     import->rejected = calloc(batch->n_rows + 1, sizeof(*import->rejected));
     import->rows = calloc(batch->n_rows + 1, sizeof(*import->rows));
-    if (import->rejected == NULL || import->rows == NULL) {
+    import->numbers = calloc(batch->n_rows + 1, sizeof(*import->numbers));
+    import->numbers_held = calloc(batch->n_rows + 1,
+                                  sizeof(*import->numbers_held));
+    if (import->rejected == NULL || import->rows == NULL ||
+        import->numbers == NULL || import->numbers_held == NULL) {
         return XJ_ERR_NOMEM;
     }
     for (size_t i = 0; i < batch->n_rows; i++) {
@@ -194,6 +235,83 @@ import_array_element(struct evbuffer *buf, const char *s, bool first)
     evbuffer_add(buf, "\"", 1);
 }
 
+/* Returns a field of a failed result, or "" when it has none. */
+static const char *
+import_error_field(const PGresult *res, int field)
+{
+    const char *value = PQresultErrorField(res, field);
+
+    return value != NULL ? value : "";
+}
+
+/* Says whether res succeeded. A failure is classified in import and,
+ * unless the batch handles it (a stored import key, a conflict to run
+ * again, a rejection for the registrar), logged as an error. */
+static bool
+import_result_ok(struct import_job *import, PGconn *pg, const PGresult *res,
+                 const char *context)
+{
+    ExecStatusType status = res != NULL ? PQresultStatus(res)
+                                        : PGRES_FATAL_ERROR;
+    const char *constraint;
+
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ||
+        status == PGRES_COPY_IN) {
+        return true;
+    }
+    snprintf(import->sqlstate, sizeof(import->sqlstate), "%s",
+             res != NULL ? import_error_field(res, PG_DIAG_SQLSTATE) : "");
+    constraint = res != NULL ? import_error_field(res, PG_DIAG_CONSTRAINT_NAME)
+                             : "";
+    if (strcmp(import->sqlstate, IMPORT_UNIQUE_SQLSTATE) == 0 &&
+        strcmp(constraint, IMPORT_KEY_CONSTRAINT) == 0) {
+        import->failure = IMPORT_FAILURE_KEY;
+    } else if (strcmp(import->sqlstate, "40P01") == 0 ||
+               strcmp(import->sqlstate, "40001") == 0 ||
+               (strcmp(import->sqlstate, IMPORT_UNIQUE_SQLSTATE) == 0 &&
+                strcmp(constraint, IMPORT_NUMBER_CONSTRAINT) == 0)) {
+        import->failure = IMPORT_FAILURE_RETRY;
+    } else if (strcmp(import->sqlstate, IMPORT_REJECTION_SQLSTATE) == 0) {
+        import->failure = IMPORT_FAILURE_REJECTED;
+        snprintf(import->rejection, sizeof(import->rejection), "%s",
+                 import_error_field(res, PG_DIAG_MESSAGE_PRIMARY));
+        snprintf(import->rejection_hint, sizeof(import->rejection_hint), "%s",
+                 import_error_field(res, PG_DIAG_MESSAGE_HINT));
+    } else {
+        import->failure = IMPORT_FAILURE_ERROR;
+        log_error("import statement failed school=%s request_id=%llu",
+                  import->school_code,
+                  (unsigned long long)import->request_id);
+        (void)db_result_ok(pg, res, context);
+    }
+    return false;
+}
+
+/* Runs sql with text parameters; returns its result, or NULL with the
+ * failure classified. */
+static PGresult *
+import_query(struct import_job *import, PGconn *pg, const char *context,
+             const char *sql, int count, const char *const *params)
+{
+    PGresult *res = PQexecParams(pg, sql, count, NULL, params, NULL, NULL, 0);
+
+    if (!import_result_ok(import, pg, res, context)) {
+        PQclear(res);
+        return NULL;
+    }
+    return res;
+}
+
+static bool
+import_exec(struct import_job *import, PGconn *pg, const char *context,
+            const char *sql)
+{
+    PGresult *res = import_query(import, pg, context, sql, 0, NULL);
+
+    PQclear(res);
+    return res != NULL;
+}
+
 /* Closes the array literal in buf and runs sql with it as $2 and the
  * school as $1. */
 static PGresult *
@@ -206,49 +324,151 @@ import_query_array(struct import_job *import, PGconn *pg, const char *context,
     evbuffer_add(buf, "}", 2);      /* with the NUL */
     params[1] = (const char *)evbuffer_pullup(buf, -1);
     snprintf(school, sizeof(school), "%lld", (long long)import->school_id);
-    return db_query(pg, context, sql, 2, params);
+    return import_query(import, pg, context, sql, 2, params);
 }
 
-/* Takes the school's import lock and reads its county code. */
+/* Reads the school's county code, and draws count ids from the student
+ * sequence into *ids, whose rows the caller frees with PQclear. */
 static bool
-import_lock_school(struct import_job *import, PGconn *pg)
+import_prepare(struct import_job *import, PGconn *pg, long count,
+               PGresult **ids)
 {
-    char school[24];
-    const char *params[1] = {school};
+    char school[24], number[24];
+    const char *params[2] = {school, number};
     PGresult *res;
 
     snprintf(school, sizeof(school), "%lld", (long long)import->school_id);
-    res = db_query(pg, "import school lock",
-                   "SELECT pg_advisory_xact_lock(" IMPORT_LOCK_SPACE ","
-                   " $1::int), coalesce(school_region($1::bigint), '')",
-                   1, params);
+    snprintf(number, sizeof(number), "%ld", count);
+    res = import_query(import, pg, "import ids",
+                       "SELECT nextval('student_id_seq'),"
+                       " (SELECT coalesce(school_region($1::bigint), ''))"
+                       " FROM generate_series(1, $2::int)", 2, params);
     if (res == NULL) {
+        return false;
+    }
+    if (PQntuples(res) != count) {
+        log_error("import ids missing school=%s request_id=%llu wanted=%ld",
+                  import->school_code,
+                  (unsigned long long)import->request_id, count);
+        import->failure = IMPORT_FAILURE_ERROR;
+        PQclear(res);
         return false;
     }
     snprintf(import->region, sizeof(import->region), "%s",
              PQgetvalue(res, 0, 1));
-    PQclear(res);
+    *ids = res;
     return true;
 }
 
-/* Marks the rows whose import key is stored already, or appears earlier
- * in the batch. Returns the number of new rows, or -1 on a database
- * error. Callers hold the school's import lock. */
-static long
-import_mark_stored(struct import_job *import, PGconn *pg,
-                   struct evbuffer *buf)
+/* Draws the L numbers of the rows with a resident ID: region code, birth
+ * date, 4 random digits, kept apart from those of other unfinished
+ * batches. Returns false when the school has no county code. */
+static bool
+import_draw_numbers(struct import_job *import)
 {
-    struct import_row **sorted = calloc(import->accepted, sizeof(*sorted));
-    PGresult *res;
+    uint64_t *prefixes = calloc(import->accepted + 1, sizeof(*prefixes));
+    uint64_t region;
+    char *end;
+
+    if (prefixes == NULL) {
+        return false;
+    }
+    region = strtoull(import->region, &end, 10);
+    if (strlen(import->region) != 6 || *end != '\0') {
+        log_error("import school has no county code school=%s",
+                  import->school_code);
+        free(prefixes);
+        return false;
+    }
+    for (unsigned i = 0; i < import->accepted; i++) {
+        const Xueji__V1__StudentRow *row = import->rows[i].row;
+
+        /* rowcheck has checked the birth date: 8 digits. */
+        if (strcmp(row->id_type, "1") == 0) {
+            prefixes[i] = region * 100000000u +
+                          strtoull(row->birth_date, NULL, 10);
+        }
+    }
+    provisional_draw(import->provisional, prefixes, import->numbers,
+                     import->numbers_held, import->accepted);
+    for (unsigned i = 0; i < import->accepted; i++) {
+        if (prefixes[i] == 0) {
+            import->numbers[i] = 0;
+            import->numbers_held[i] = false;
+        }
+    }
+    free(prefixes);
+    return true;
+}
+
+static void
+import_release_numbers(struct import_job *import)
+{
+    provisional_release(import->provisional, import->numbers,
+                        import->numbers_held, import->accepted);
+    memset(import->numbers_held, 0,
+           sizeof(*import->numbers_held) * import->accepted);
+}
+
+/* Marks the rows whose import key appears earlier in the batch, or is
+ * stored already when stored is a result of keys in byte order. Returns
+ * the number of new rows. */
+static long
+import_mark(struct import_job *import, const PGresult *stored)
+{
+    struct import_row **sorted = calloc(import->accepted + 1, sizeof(*sorted));
+    int found = stored != NULL ? PQntuples(stored) : 0;
+    int next = 0;
     long fresh = 0;
-    int found, next = 0;
 
     if (sorted == NULL) {
         return -1;
     }
-    evbuffer_add(buf, "{", 1);
     for (unsigned i = 0; i < import->accepted; i++) {
         sorted[i] = &import->rows[i];
+    }
+    /* Both lists are in byte order, so one merge pass marks the stored
+     * rows and the repeats inside the batch. */
+    qsort(sorted, import->accepted, sizeof(*sorted), import_compare_keys);
+    for (unsigned i = 0; i < import->accepted; i++) {
+        const char *key = sorted[i]->row->import_key;
+        bool seen = i > 0 && strcmp(key, sorted[i - 1]->row->import_key) == 0;
+
+        while (next < found && strcmp(PQgetvalue(stored, next, 0), key) < 0) {
+            next++;
+        }
+        if (next < found && strcmp(PQgetvalue(stored, next, 0), key) == 0) {
+            seen = true;
+        }
+        sorted[i]->stored = seen;
+        fresh += seen ? 0 : 1;
+    }
+    free(sorted);
+    return fresh;
+}
+
+/* Takes the school's import lock and marks the rows whose import key is
+ * stored already. Returns the number of new rows, or -1 on a database
+ * error. */
+static long
+import_mark_stored(struct import_job *import, PGconn *pg,
+                   struct evbuffer *buf)
+{
+    char school[24];
+    const char *params[1] = {school};
+    PGresult *res;
+    long fresh;
+
+    snprintf(school, sizeof(school), "%lld", (long long)import->school_id);
+    res = import_query(import, pg, "import school lock",
+                       "SELECT pg_advisory_xact_lock(" IMPORT_LOCK_SPACE ","
+                       " $1::int)", 1, params);
+    if (res == NULL) {
+        return -1;
+    }
+    PQclear(res);
+    evbuffer_add(buf, "{", 1);
+    for (unsigned i = 0; i < import->accepted; i++) {
         evbuffer_add_printf(buf, i == 0 ? "%s" : ",%s",
                             import->rows[i].row->import_key);
     }
@@ -259,29 +479,10 @@ import_mark_stored(struct import_job *import, PGconn *pg,
                              " ORDER BY import_key COLLATE \"C\"",
                              buf);
     if (res == NULL) {
-        free(sorted);
         return -1;
     }
-
-    /* Both lists are in byte order, so one merge pass marks the stored
-     * rows and the repeats inside the batch. */
-    qsort(sorted, import->accepted, sizeof(*sorted), import_compare_keys);
-    found = PQntuples(res);
-    for (unsigned i = 0; i < import->accepted; i++) {
-        const char *key = sorted[i]->row->import_key;
-        bool stored = i > 0 && strcmp(key, sorted[i - 1]->row->import_key) == 0;
-
-        while (next < found && strcmp(PQgetvalue(res, next, 0), key) < 0) {
-            next++;
-        }
-        if (next < found && strcmp(PQgetvalue(res, next, 0), key) == 0) {
-            stored = true;
-        }
-        sorted[i]->stored = stored;
-        fresh += stored ? 0 : 1;
-    }
+    fresh = import_mark(import, res);
     PQclear(res);
-    free(sorted);
     return fresh;
 }
 
@@ -315,33 +516,22 @@ import_lock_keys(struct import_job *import, PGconn *pg, struct evbuffer *buf)
     }
     res = import_query_array(import, pg, "import lock",
                              "SELECT dedup_lock($2::text[]), $1", buf);
-    return db_clear_ok(res);
+    PQclear(res);
+    return res != NULL;
 }
 
-/* Draws count ids from the student sequence into *ids, a bigint[] literal
- * the caller frees, and copies the new rows into student through buf. */
+/* Copies the rows not marked stored into student through buf, giving them
+ * the ids of the first rows of ids, and writes the list of those ids into
+ * *list as a bigint[] literal. */
 static bool
-import_copy_new(struct import_job *import, PGconn *pg, long count,
-                struct evbuffer *buf, char **ids)
+import_copy_new(struct import_job *import, PGconn *pg, const PGresult *ids,
+                struct evbuffer *buf, struct evbuffer *list)
 {
-    char number[24];
-    const char *params[1] = {number};
     PGresult *res;
-    struct evbuffer *list = evbuffer_new();
-    int row = 0;
+    int next = 0;
     bool ok;
 
-    snprintf(number, sizeof(number), "%ld", count);
-    res = db_query(pg, "import ids",
-                   "SELECT nextval('student_id_seq')"
-                   " FROM generate_series(1, $1::int)", 1, params);
-    if (res == NULL || list == NULL || PQntuples(res) != count) {
-        PQclear(res);
-        if (list != NULL) {
-            evbuffer_free(list);
-        }
-        return false;
-    }
+    evbuffer_drain(list, evbuffer_get_length(list));
     evbuffer_add(list, "{", 1);
     for (unsigned i = 0; i < import->accepted; i++) {
         const char *id;
@@ -349,29 +539,23 @@ import_copy_new(struct import_job *import, PGconn *pg, long count,
         if (import->rows[i].stored) {
             continue;
         }
-        id = PQgetvalue(res, row++, 0);
-        import_copy_row(buf, import, &import->rows[i], id);
-        evbuffer_add_printf(list, row == 1 ? "%s" : ",%s", id);
+        id = PQgetvalue(ids, next++, 0);
+        import_copy_row(buf, import, i, id);
+        evbuffer_add_printf(list, next == 1 ? "%s" : ",%s", id);
     }
-    evbuffer_add(list, "}", 2);
-    PQclear(res);
-    *ids = strdup((const char *)evbuffer_pullup(list, -1));
-    evbuffer_free(list);
-    if (*ids == NULL) {
-        return false;
-    }
+    evbuffer_add(list, "}", 2);     /* with the NUL */
 
     res = PQexec(pg, IMPORT_COPY_SQL);
-    ok = PQresultStatus(res) == PGRES_COPY_IN;
+    ok = import_result_ok(import, pg, res, "import copy start");
     PQclear(res);
     if (!ok) {
-        return db_result_ok(pg, NULL, "import copy start");
+        return false;
     }
     ok = PQputCopyData(pg, (const char *)evbuffer_pullup(buf, -1),
                        (int)evbuffer_get_length(buf)) == 1;
     ok = PQputCopyEnd(pg, ok ? NULL : "client failed") == 1 && ok;
     res = PQgetResult(pg);
-    ok = db_result_ok(pg, res, "import copy") && ok;
+    ok = import_result_ok(import, pg, res, "import copy") && ok;
     PQclear(res);
     while ((res = PQgetResult(pg)) != NULL) {
         PQclear(res);
@@ -379,50 +563,72 @@ import_copy_new(struct import_job *import, PGconn *pg, long count,
     return ok;
 }
 
-/* Returns a field of a failed result, or "" when it has none. */
-static const char *
-import_error_field(const PGresult *res, int field)
-{
-    const char *value = PQresultErrorField(res, field);
-
-    return value != NULL ? value : "";
-}
-
-/* Runs the duplicate check and the student numbers over the new ids. */
+/* Runs the duplicate check and the student numbers over the new rows that
+ * import_candidates picks; ids is the bigint[] literal of the new rows. */
 static bool
 import_check_new(struct import_job *import, PGconn *pg, const char *ids)
 {
     const char *params[1] = {ids};
-    PGresult *res;
-    bool ok;
+    struct evbuffer *dup = evbuffer_new();
+    struct evbuffer *renumber = evbuffer_new();
+    PGresult *res = NULL;
+    bool ok = dup != NULL && renumber != NULL;
 
-    res = db_query(pg, "import duplicate check",
-                   "SELECT created FROM dedup_recheck($1::bigint[])", 1,
-                   params);
-    if (res == NULL) {
-        return false;
+    if (ok) {
+        res = import_query(import, pg, "import candidates",
+                           "SELECT student_id, dup, renumber"
+                           " FROM import_candidates($1::bigint[])", 1, params);
+        ok = res != NULL;
     }
-    import->problems_created = (unsigned)atol(PQgetvalue(res, 0, 0));
-    PQclear(res);
+    if (ok) {
+        evbuffer_add(dup, "{", 1);
+        evbuffer_add(renumber, "{", 1);
+        for (int i = 0; i < PQntuples(res); i++) {
+            const char *id = PQgetvalue(res, i, 0);
 
+            if (PQgetvalue(res, i, 1)[0] == 't') {
+                evbuffer_add_printf(dup, evbuffer_get_length(dup) > 1
+                                             ? ",%s" : "%s", id);
+            }
+            if (PQgetvalue(res, i, 2)[0] == 't') {
+                evbuffer_add_printf(renumber, evbuffer_get_length(renumber) > 1
+                                                  ? ",%s" : "%s", id);
+            }
+        }
+        PQclear(res);
+        res = NULL;
+    }
+    if (ok && evbuffer_get_length(dup) > 1) {
+        evbuffer_add(dup, "}", 2);
+        params[0] = (const char *)evbuffer_pullup(dup, -1);
+        res = import_query(import, pg, "import duplicate check",
+                           "SELECT created FROM dedup_recheck($1::bigint[])",
+                           1, params);
+        ok = res != NULL;
+        if (ok) {
+            import->problems_created = (unsigned)atol(PQgetvalue(res, 0, 0));
+        }
+        PQclear(res);
+    }
     /* J numbers, and new draws for the rare colliding L number. The
      * refresh raises SQLSTATE XJ001 when a county has no J number left for
-     * a birth date. That is a fault of the rows, so the message goes to
-     * the registrar. */
-    res = PQexecParams(pg, "SELECT student_number_refresh($1::bigint[])", 1,
-                       NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) == PGRES_FATAL_ERROR &&
-        strcmp(import_error_field(res, PG_DIAG_SQLSTATE),
-               IMPORT_REJECTION_SQLSTATE) == 0) {
-        snprintf(import->rejection, sizeof(import->rejection), "%s",
-                 import_error_field(res, PG_DIAG_MESSAGE_PRIMARY));
-        snprintf(import->rejection_hint, sizeof(import->rejection_hint), "%s",
-                 import_error_field(res, PG_DIAG_MESSAGE_HINT));
+     * a birth date: a fault of the rows, whose message goes to the
+     * registrar. */
+    if (ok && evbuffer_get_length(renumber) > 1) {
+        evbuffer_add(renumber, "}", 2);
+        params[0] = (const char *)evbuffer_pullup(renumber, -1);
+        res = import_query(import, pg, "import student numbers",
+                           "SELECT student_number_refresh($1::bigint[])", 1,
+                           params);
+        ok = res != NULL;
         PQclear(res);
-        return false;
     }
-    ok = db_result_ok(pg, res, "import student numbers");
-    PQclear(res);
+    if (dup != NULL) {
+        evbuffer_free(dup);
+    }
+    if (renumber != NULL) {
+        evbuffer_free(renumber);
+    }
     return ok;
 }
 
@@ -441,45 +647,94 @@ import_audit(struct import_job *import, PGconn *pg)
              import->env->import_batch->n_rows);
     snprintf(created, sizeof(created), "%u", import->created);
     snprintf(problems, sizeof(problems), "%u", import->problems_created);
-    res = db_query(pg, "import audit",
-                   "INSERT INTO audit_log (account_id, org_id, action,"
-                   " object_kind, object_id, after) VALUES ($2, $1,"
-                   " 'import', 'school', $1, jsonb_build_object('file',"
-                   " $3::text, 'received', $4::int, 'created', $5::int,"
-                   " 'problems_created', $6::int))",
-                   6, params);
-    return db_clear_ok(res);
+    res = import_query(import, pg, "import audit",
+                       "INSERT INTO audit_log (account_id, org_id, action,"
+                       " object_kind, object_id, after) VALUES ($2, $1,"
+                       " 'import', 'school', $1, jsonb_build_object('file',"
+                       " $3::text, 'received', $4::int, 'created', $5::int,"
+                       " 'problems_created', $6::int))",
+                       6, params);
+    PQclear(res);
+    return res != NULL;
 }
 
 /* Runs the statements of one batch inside its transaction; returns false
  * on the first failure, leaving the rollback to the caller. */
 static bool
-import_store(struct import_job *import, PGconn *pg)
+import_store(struct import_job *import, PGconn *pg, struct evbuffer *buf,
+             struct evbuffer *list)
 {
-    struct evbuffer *buf = evbuffer_new();
-    char *ids = NULL;
-    long fresh;
-    bool ok;
+    PGresult *ids = NULL;
+    long fresh = import_mark(import, NULL);
+    bool ok = fresh > 0;
 
-    if (buf == NULL) {
-        return false;
+    /* Every row is new unless its COPY says otherwise. */
+    ok = ok && import_prepare(import, pg, fresh, &ids) &&
+         import_draw_numbers(import) &&
+         import_exec(import, pg, "import savepoint", "SAVEPOINT import_rows");
+    if (ok && !import_copy_new(import, pg, ids, buf, list)) {
+        ok = import->failure == IMPORT_FAILURE_KEY &&
+             import_exec(import, pg, "import rollback to savepoint",
+                         "ROLLBACK TO SAVEPOINT import_rows");
+        evbuffer_drain(buf, evbuffer_get_length(buf));
+        fresh = ok ? import_mark_stored(import, pg, buf) : -1;
+        ok = fresh >= 0;
+        evbuffer_drain(buf, evbuffer_get_length(buf));
+        if (ok && fresh > 0) {
+            import->failure = IMPORT_FAILURE_NONE;
+            ok = import_copy_new(import, pg, ids, buf, list);
+            /* Another import of the same rows stored one of them since
+             * the look-up: the next attempt finds it. */
+            if (!ok && import->failure == IMPORT_FAILURE_KEY) {
+                import->failure = IMPORT_FAILURE_RETRY;
+            }
+        }
     }
-    ok = import_lock_school(import, pg);
-    fresh = ok ? import_mark_stored(import, pg, buf) : -1;
-    ok = fresh >= 0;
+    PQclear(ids);
     if (ok && fresh > 0) {
         evbuffer_drain(buf, evbuffer_get_length(buf));
-        ok = import_lock_keys(import, pg, buf);
-        evbuffer_drain(buf, evbuffer_get_length(buf));
-        ok = ok && import_copy_new(import, pg, fresh, buf, &ids) &&
-             import_check_new(import, pg, ids);
+        ok = import_lock_keys(import, pg, buf) &&
+             import_check_new(import, pg,
+                              (const char *)evbuffer_pullup(list, -1));
         import->created = ok ? (unsigned)fresh : 0;
+        /* A batch whose rows were all stored before changes nothing, so
+         * it leaves no audit row; importing a file again is a no-op. */
+        ok = ok && import_audit(import, pg);
     }
-    /* A batch whose rows were all stored before changes nothing, so it
-     * leaves no audit row; importing a file again is a no-op. */
-    ok = ok && (fresh == 0 || import_audit(import, pg));
-    free(ids);
-    evbuffer_free(buf);
+    return ok;
+}
+
+/* Runs one transaction of the batch. */
+static bool
+import_attempt(struct import_job *import, PGconn *pg)
+{
+    struct evbuffer *buf = evbuffer_new();
+    struct evbuffer *list = evbuffer_new();
+    bool ok = buf != NULL && list != NULL;
+
+    import->failure = IMPORT_FAILURE_NONE;
+    import->created = 0;
+    import->problems_created = 0;
+    if (ok && db_begin_as(pg, "import begin", import->account_id,
+                          import->school_id)) {
+        ok = import_store(import, pg, buf, list) &&
+             import_exec(import, pg, "import commit", "COMMIT");
+    } else {
+        import->failure = IMPORT_FAILURE_ERROR;
+        ok = false;
+    }
+    if (!ok) {
+        db_rollback(pg);
+        import->created = 0;
+        import->problems_created = 0;
+    }
+    import_release_numbers(import);
+    if (buf != NULL) {
+        evbuffer_free(buf);
+    }
+    if (list != NULL) {
+        evbuffer_free(list);
+    }
     return ok;
 }
 
@@ -487,7 +742,6 @@ static void
 import_run(struct db_job *job, struct db_session *session)
 {
     struct import_job *import = (struct import_job *)job;
-    PGconn *pg = session->pg;
 
     if (import_check_rows(import) < 0) {
         import->failed = true;
@@ -496,15 +750,23 @@ import_run(struct db_job *job, struct db_session *session)
     if (import->accepted == 0) {
         return;
     }
-    if (!db_begin_as(pg, "import begin", import->account_id,
-                     import->school_id) ||
-        !import_store(import, pg) ||
-        !db_exec(pg, "import commit", "COMMIT")) {
-        db_rollback(pg);
-        import->failed = true;
-        import->created = 0;
-        import->problems_created = 0;
+    for (int attempt = 1; attempt <= IMPORT_ATTEMPTS; attempt++) {
+        if (import_attempt(import, session->pg)) {
+            return;
+        }
+        if (import->failure != IMPORT_FAILURE_RETRY) {
+            break;
+        }
+        log_warn("import batch conflict school=%s request_id=%llu "
+                    "sqlstate=%s attempt=%d of %d",
+                    import->school_code,
+                    (unsigned long long)import->request_id, import->sqlstate,
+                    attempt, IMPORT_ATTEMPTS);
+        for (unsigned i = 0; i < import->accepted; i++) {
+            import->rows[i].stored = false;
+        }
     }
+    import->failed = true;
 }
 
 static void
@@ -518,54 +780,124 @@ import_free(struct import_job *import)
     }
     free(import->rejected);
     free(import->rows);
+    free(import->numbers);
+    free(import->numbers_held);
     wire_free(import->env);
     free(import);
+}
+
+static void
+import_send_reply(struct import_job *import)
+{
+    struct conn *conn = import->conn;
+    wire_envelope reply = XUEJI__V1__ENVELOPE__INIT;
+    Xueji__V1__ImportReply body = XUEJI__V1__IMPORT_REPLY__INIT;
+    Xueji__V1__ImportBatch *batch = import->env->import_batch;
+
+    if (import->invalid_field != NULL) {
+        clog_info(conn, "import batch rejected request_id=%llu field=%s "
+                  "reason=\"%s\"", (unsigned long long)import->request_id,
+                  import->invalid_field, import->rejection);
+        conn_send_error(conn, import->request_id,
+                        XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
+                        import->invalid_field, import->rejection_hint, "%s",
+                        import->rejection);
+        return;
+    }
+    if (import->failed && import->failure == IMPORT_FAILURE_REJECTED) {
+        clog_info(conn, "import batch rejected school=%s request_id=%llu "
+                  "rows=%zu reason=\"%s\"", import->school_code,
+                  (unsigned long long)import->request_id, batch->n_rows,
+                  import->rejection);
+        conn_send_error(conn, import->request_id,
+                        XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
+                        import->rejection_hint, "nothing of this batch was "
+                        "stored: %s", import->rejection);
+        return;
+    }
+    if (import->failed) {
+        clog_error(conn, "import batch failed school=%s request_id=%llu "
+                   "rows=%zu sqlstate=%s", import->school_code,
+                   (unsigned long long)import->request_id, batch->n_rows,
+                   import->sqlstate);
+        conn_send_error(conn, import->request_id,
+                        XUEJI__V1__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
+                        "nothing of this batch was stored; run the same "
+                        "import again, and call the operator if it keeps "
+                        "failing", "the server could not store the batch");
+        return;
+    }
+    clog_info(conn, "import batch stored school=%s request_id=%llu "
+              "received=%zu created=%u rejected=%zu problems_created=%u",
+              import->school_code, (unsigned long long)import->request_id,
+              batch->n_rows, import->created, import->rejected_count,
+              import->problems_created);
+    body.received = (uint32_t)batch->n_rows;
+    body.created = import->created;
+    body.existing = import->accepted - import->created;
+    body.rejected = import->rejected;
+    body.n_rejected = import->rejected_count;
+    body.problems_created = import->problems_created;
+    reply.request_id = import->request_id;
+    reply.body_case = XUEJI__V1__ENVELOPE__BODY_IMPORT_REPLY;
+    reply.import_reply = &body;
+    (void)conn_send(conn, &reply);
+}
+
+/* Sends the replies of the connection's finished batches that no earlier
+ * batch holds up, so that they leave in request order. */
+static void
+import_flush(struct conn *conn)
+{
+    while (conn->imports != NULL && conn->imports->finished) {
+        struct import_job *head = conn->imports;
+
+        conn->imports = head->next;
+        conn->imports_in_flight--;
+        if (!conn->closing) {
+            import_send_reply(head);
+        }
+        import_free(head);
+    }
+    conn_imports_settled(conn);
 }
 
 static void
 import_done(struct db_job *job)
 {
     struct import_job *import = (struct import_job *)job;
-    struct conn *conn = import->conn;
-    wire_envelope reply = XUEJI__V1__ENVELOPE__INIT;
-    Xueji__V1__ImportReply body = XUEJI__V1__IMPORT_REPLY__INIT;
 
-    if (conn->closing) {
-        conn_request_done(conn);
-    } else if (import->failed && import->rejection[0] != '\0') {
-        clog_info(conn, "import batch rejected school=%s rows=%zu reason=\"%s\"",
-                  import->school_code, import->env->import_batch->n_rows,
-                  import->rejection);
-        handler_error(conn, import->request_id,
-                      XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST, NULL,
-                      import->rejection_hint, "nothing of this batch was "
-                      "stored: %s", import->rejection);
-    } else if (import->failed) {
-        clog_error(conn, "import batch failed school=%s rows=%zu",
-                   import->school_code, import->env->import_batch->n_rows);
-        handler_error(conn, import->request_id,
-                      XUEJI__V1__ERROR_CODE__ERROR_CODE_INTERNAL, NULL,
-                      "nothing of this batch was stored; run the same import "
-                      "again, and call the operator if it keeps failing",
-                      "the server could not store the batch");
-    } else {
-        clog_info(conn, "import batch stored school=%s received=%zu "
-                  "created=%u rejected=%zu problems_created=%u",
-                  import->school_code, import->env->import_batch->n_rows,
-                  import->created, import->rejected_count,
-                  import->problems_created);
-        body.received = (uint32_t)import->env->import_batch->n_rows;
-        body.created = import->created;
-        body.existing = import->accepted - import->created;
-        body.rejected = import->rejected;
-        body.n_rejected = import->rejected_count;
-        body.problems_created = import->problems_created;
-        reply.request_id = import->request_id;
-        reply.body_case = XUEJI__V1__ENVELOPE__BODY_IMPORT_REPLY;
-        reply.import_reply = &body;
-        handler_reply(conn, &reply);
+    import->finished = true;
+    import_flush(import->conn);
+}
+
+/* Queues import as the connection's latest batch. */
+static void
+import_enqueue(struct conn *conn, struct import_job *import)
+{
+    struct import_job **tail = &conn->imports;
+
+    while (*tail != NULL) {
+        tail = &(*tail)->next;
     }
-    import_free(import);
+    *tail = import;
+    conn->imports_in_flight++;
+    conn->job_in_flight = true;
+}
+
+/* Rejects a batch before it reaches the database; the error follows
+ * the replies of the batches in flight. */
+static void
+import_reject_batch(struct conn *conn, struct import_job *import,
+              const char *field, const char *hint, const char *message)
+{
+    import->invalid_field = field;
+    snprintf(import->rejection, sizeof(import->rejection), "%s", message);
+    snprintf(import->rejection_hint, sizeof(import->rejection_hint), "%s",
+             hint);
+    import->finished = true;
+    import_enqueue(conn, import);
+    import_flush(conn);
 }
 
 void
@@ -573,42 +905,48 @@ handle_import_batch(struct conn *conn, wire_envelope *env)
 {
     struct server *server = conn->worker->server;
     Xueji__V1__ImportBatch *batch = env->import_batch;
-    struct import_job *import;
-    uint64_t id = env->request_id;
+    struct import_job *import = calloc(1, sizeof(*import));
+    char message[128];
 
-    if (batch->n_rows == 0 || batch->n_rows > (size_t)server->config.max_batch_rows) {
-        wire_free(env);
-        handler_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
-                      "rows", "send between 1 and max_batch_rows rows",
-                      "a batch must have 1 to %ld rows",
-                      server->config.max_batch_rows);
-        return;
-    }
-    if (strlen(batch->file_name) > 255 ||
-        !text_is_utf8(batch->file_name, strlen(batch->file_name))) {
-        wire_free(env);
-        handler_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
-                      "file_name", "send the base name of the file, in UTF-8",
-                      "file name is not UTF-8 or longer than 255 bytes");
-        return;
-    }
-    import = calloc(1, sizeof(*import));
     if (import == NULL) {
+        uint64_t id = env->request_id;
+
         wire_free(env);
+        clog_error(conn, "out of memory for an import batch");
         handler_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_INTERNAL,
                       NULL, NULL, "out of memory");
         return;
     }
     import->conn = conn;
     import->env = env;
-    import->request_id = id;
+    import->request_id = env->request_id;
     import->school_id = conn->org_id;
     import->account_id = conn->account_id;
+    import->provisional = server->provisional;
     snprintf(import->school_code, sizeof(import->school_code), "%s",
              conn->org_code);
+    if (batch->n_rows == 0 ||
+        batch->n_rows > (size_t)server->config.max_batch_rows) {
+        snprintf(message, sizeof(message), "a batch must have 1 to %ld rows",
+                 server->config.max_batch_rows);
+        import_reject_batch(conn, import, "rows",
+                      "send between 1 and max_batch_rows rows", message);
+        return;
+    }
+    if (strlen(batch->file_name) > 255 ||
+        !text_is_utf8(batch->file_name, strlen(batch->file_name))) {
+        import_reject_batch(conn, import, "file_name",
+                      "send the base name of the file, in UTF-8",
+                      "file name is not UTF-8 or longer than 255 bytes");
+        return;
+    }
     import->job.run = import_run;
     import->job.done = import_done;
     import->job.owner = conn->worker;
-    conn->job_in_flight = true;
+    import_enqueue(conn, import);
     db_pool_submit(server->db, &import->job);
+    /* Room for another batch: read the next request now. */
+    if (conn->imports_in_flight < IMPORT_PIPELINE) {
+        conn->waiting = false;
+    }
 }

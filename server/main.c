@@ -19,6 +19,7 @@
 #include "admin.h"
 #include "db.h"
 #include "log.h"
+#include "provisional.h"
 #include "server.h"
 #include "tls.h"
 
@@ -238,6 +239,11 @@ server_run(struct server *server)
         log_error("%s hint=\"%s\"", err.message, err.hint);
         goto out;
     }
+    server->provisional = provisional_set_new();
+    if (server->provisional == NULL) {
+        log_error("out of memory");
+        goto out;
+    }
     server->db = db_pool_new(server->config.database,
                              (int)server->config.db_pool_size, &err);
     if (server->db == NULL) {
@@ -273,6 +279,7 @@ stop:
     log_notice("xuejid stopped");
 out:
     db_pool_free(server->db);
+    provisional_set_free(server->provisional);
     SSL_CTX_free(atomic_load(&server->tls_ctx));
     return rc;
 }

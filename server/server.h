@@ -80,6 +80,7 @@ struct server {
     struct evconnlistener *listener;
     SSL_CTX *_Atomic tls_ctx;       /* swapped on SIGHUP */
     struct db_pool *db;
+    struct provisional_set *provisional;   /* L numbers being stored */
     struct worker *workers;
     int worker_count;
     unsigned next_worker;

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* The set of L numbers held by unfinished transactions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "provisional.h"
+
+#define PREFIX UINT64_C(41010220180809)
+#define SUFFIXES 10000
+
+static int
+compare_numbers(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Draws count numbers of one prefix in one call. */
+static void
+draw_same_prefix(struct provisional_set *set, uint64_t *numbers, bool *held,
+                 size_t count)
+{
+    uint64_t *prefixes = malloc(count * sizeof(*prefixes));
+
+    assert_non_null(prefixes);
+    for (size_t i = 0; i < count; i++) {
+        prefixes[i] = PREFIX;
+    }
+    provisional_draw(set, prefixes, numbers, held, count);
+    free(prefixes);
+}
+
+static void
+test_numbers_keep_their_prefix(void **state)
+{
+    struct provisional_set *set = provisional_set_new();
+    uint64_t prefixes[3] = {PREFIX, UINT64_C(11010120100101),
+                            UINT64_C(65290119991231)};
+    uint64_t numbers[3];
+    bool held[3];
+
+    (void)state;
+    assert_non_null(set);
+    provisional_draw(set, prefixes, numbers, held, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_true(held[i]);
+        assert_int_equal(numbers[i] / SUFFIXES, prefixes[i]);
+    }
+    provisional_release(set, numbers, held, 3);
+    provisional_set_free(set);
+}
+
+/* Two callers drawing 4,000 numbers each from one prefix, far more than
+ * random draws could keep apart, get 8,000 distinct numbers. */
+static void
+test_unfinished_draws_never_meet(void **state)
+{
+    enum { EACH = 4000 };
+    struct provisional_set *set = provisional_set_new();
+    uint64_t *numbers = malloc(2 * EACH * sizeof(*numbers));
+    bool *held = malloc(2 * EACH * sizeof(*held));
+
+    (void)state;
+    assert_non_null(set);
+    assert_non_null(numbers);
+    assert_non_null(held);
+    draw_same_prefix(set, numbers, held, EACH);
+    draw_same_prefix(set, numbers + EACH, held + EACH, EACH);
+    for (size_t i = 0; i < 2 * EACH; i++) {
+        assert_true(held[i]);
+    }
+    qsort(numbers, 2 * EACH, sizeof(*numbers), compare_numbers);
+    for (size_t i = 1; i < 2 * EACH; i++) {
+        assert_true(numbers[i - 1] < numbers[i]);
+    }
+    provisional_release(set, numbers, held, 2 * EACH);
+    provisional_set_free(set);
+    free(numbers);
+    free(held);
+}
+
+/* Once the 10,000 numbers of a prefix are held, a draw is left to the
+ * database and says so; after a release the numbers are free again. */
+static void
+test_full_prefix_and_release(void **state)
+{
+    struct provisional_set *set = provisional_set_new();
+    uint64_t *numbers = malloc(SUFFIXES * sizeof(*numbers));
+    bool *held = malloc(SUFFIXES * sizeof(*held));
+    uint64_t extra;
+    bool extra_held;
+    size_t taken = 0;
+
+    (void)state;
+    assert_non_null(set);
+    assert_non_null(numbers);
+    assert_non_null(held);
+    /* Random draws fill a prefix only slowly near the end, so draw until
+     * every one of its numbers is held. */
+    for (int round = 0; round < 1000 && taken < SUFFIXES; round++) {
+        size_t start = taken, want = SUFFIXES - taken;
+
+        draw_same_prefix(set, numbers + start, held + start, want);
+        for (size_t i = start; i < start + want; i++) {
+            if (held[i]) {
+                numbers[taken] = numbers[i];
+                held[taken++] = true;
+            }
+        }
+    }
+    assert_int_equal(taken, SUFFIXES);
+    draw_same_prefix(set, &extra, &extra_held, 1);
+    assert_false(extra_held);
+    assert_int_equal(extra / SUFFIXES, PREFIX);
+
+    provisional_release(set, numbers, held, SUFFIXES);
+    draw_same_prefix(set, &extra, &extra_held, 1);
+    assert_true(extra_held);
+    provisional_release(set, &extra, &extra_held, 1);
+    provisional_set_free(set);
+    free(numbers);
+    free(held);
+}
+
+/* Numbers not held are not removed: releasing one that another caller
+ * holds would let a third caller draw it. */
+static void
+test_release_only_what_is_held(void **state)
+{
+    struct provisional_set *set = provisional_set_new();
+    uint64_t prefix = PREFIX, number, again;
+    bool held, not_held = false, again_held;
+
+    (void)state;
+    assert_non_null(set);
+    provisional_draw(set, &prefix, &number, &held, 1);
+    assert_true(held);
+    provisional_release(set, &number, &not_held, 1);
+    for (int i = 0; i < 20000; i++) {
+        provisional_draw(set, &prefix, &again, &again_held, 1);
+        assert_false(again_held && again == number);
+        provisional_release(set, &again, &again_held, 1);
+    }
+    provisional_release(set, &number, &held, 1);
+    provisional_set_free(set);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_numbers_keep_their_prefix),
+        cmocka_unit_test(test_unfinished_draws_never_meet),
+        cmocka_unit_test(test_full_prefix_and_release),
+        cmocka_unit_test(test_release_only_what_is_held),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
