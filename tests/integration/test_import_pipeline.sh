@@ -93,6 +93,25 @@ h_assert_eq 600 "$(h_psql "SELECT count(*) FROM problem WHERE kind = 'id_dup_cou
                            AND status = 'open'")" "county duplicates"
 h_assert_eq 0 "$(h_psql "SELECT count(*) FROM (SELECT student_number FROM student
                          GROUP BY 1 HAVING count(*) > 1) d")" "numbers unique"
+# import_candidates picks a new record whose L number another record
+# holds, and one whose ID number failed a check, and leaves out a plain
+# one (no row, so an empty first value).
+plain=$(h_psql "SELECT max(id) FROM student s WHERE id_type = '1'
+                AND NOT EXISTS (SELECT 1 FROM problem p WHERE p.student_id = s.id)")
+taken=$(h_psql "SELECT min(id) FROM student WHERE student_number LIKE 'L%'")
+h_assert_eq "|true false|false true" "$(h_psql "BEGIN;
+    SELECT string_agg(dup || ' ' || renumber, '|' ORDER BY student_id)
+    FROM import_candidates(ARRAY[$plain]);
+    UPDATE student SET id_fault = 'check_digit' WHERE id = $plain;
+    SELECT string_agg(dup || ' ' || renumber, '|' ORDER BY student_id)
+    FROM import_candidates(ARRAY[$plain]);
+    UPDATE student SET id_fault = '', student_number =
+        (SELECT student_number FROM student WHERE id = $taken)
+    WHERE id = $plain;
+    SELECT string_agg(dup || ' ' || renumber, '|' ORDER BY student_id)
+    FROM import_candidates(ARRAY[$plain]);
+    ROLLBACK;" | paste -sd '|')" "candidates: none, invalid ID, taken number"
+
 if grep -q "import statement failed" "$H_TMP/xuejid.log"; then
     h_fail "the daemon logged a failed import statement"
 fi
