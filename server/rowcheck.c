@@ -33,8 +33,12 @@ rowcheck_is_date(const char *s)
     if (strlen(s) != 8 || strspn(s, "0123456789") != 8) {
         return false;
     }
-    if (sscanf(s, "%4d%2d%2d", &year, &month, &day) != 3 || year < 1900 ||
-        month < 1 || month > 12 || day < 1) {
+    /* Eight digits, checked above. */
+    year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+           (s[3] - '0');
+    month = (s[4] - '0') * 10 + (s[5] - '0');
+    day = (s[6] - '0') * 10 + (s[7] - '0');
+    if (year < 1900 || month < 1 || month > 12 || day < 1) {
         return false;
     }
     max = days[month - 1];

@@ -57,12 +57,12 @@ test_numbers_keep_their_prefix(void **state)
     provisional_set_free(set);
 }
 
-/* Two callers drawing 4,000 numbers each from one prefix, far more than
- * random draws could keep apart, get 8,000 distinct numbers. */
+/* Two callers drawing 2,000 numbers each from one prefix, far more than
+ * random draws could keep apart, get 4,000 distinct numbers. */
 static void
 test_unfinished_draws_never_meet(void **state)
 {
-    enum { EACH = 4000 };
+    enum { EACH = 2000 };
     struct provisional_set *set = provisional_set_new();
     uint64_t *numbers = malloc(2 * EACH * sizeof(*numbers));
     bool *held = malloc(2 * EACH * sizeof(*held));
@@ -104,7 +104,7 @@ test_full_prefix_and_release(void **state)
     assert_non_null(held);
     /* Random draws fill a prefix only slowly near the end, so draw until
      * every one of its numbers is held. */
-    for (int round = 0; round < 1000 && taken < SUFFIXES; round++) {
+    for (int round = 0; round < 20000 && taken < SUFFIXES; round++) {
         size_t start = taken, want = SUFFIXES - taken;
 
         draw_same_prefix(set, numbers + start, held + start, want);
