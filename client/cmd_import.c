@@ -425,6 +425,7 @@ import_send_all(struct client *client, const struct import_options *options,
     struct import_inflight inflight[IMPORT_INFLIGHT_MAX];
     size_t pending = 0, done = 0;
     size_t batch_size = (size_t)options->batch_size;
+    bool send_failed = false;
     int rc = 0;
 
     /* The server's limit wins over --batch-size. */
@@ -440,6 +441,8 @@ import_send_all(struct client *client, const struct import_options *options,
             if (rc == 0) {
                 pending++;
                 done += n;
+            } else {
+                send_failed = true;
             }
             continue;
         }
@@ -452,15 +455,24 @@ import_send_all(struct client *client, const struct import_options *options,
 
     /* After a batch failed on the server, the connection still works:
      * read the replies to the batches in flight, so that totals->sent
-     * counts every row the server stored. */
+     * counts every row the server stored. A send also fails when the
+     * server closed the connection after an error reply. That reply can
+     * still be read, and it gives the reason. */
     while (rc < 0 && pending > 0 &&
-           client_exit_for(rc) == CLIENT_EXIT_SERVER) {
+           (send_failed || client_exit_for(rc) == CLIENT_EXIT_SERVER)) {
         struct xj_error later;
+        int later_rc;
 
         xj_error_clear(&later);
-        if (import_receive(client, options->path, &inflight[0], totals,
-                           &later) < 0 &&
-            client_exit_for(later.code) == CLIENT_EXIT_CONNECT) {
+        later_rc = import_receive(client, options->path, &inflight[0],
+                                  totals, &later);
+        if (later_rc < 0 && send_failed &&
+            client_exit_for(later_rc) == CLIENT_EXIT_SERVER) {
+            *err = later;
+            rc = later_rc;
+            send_failed = false;
+        } else if (later_rc < 0 &&
+                   client_exit_for(later.code) == CLIENT_EXIT_CONNECT) {
             break;
         }
         memmove(&inflight[0], &inflight[1],
