@@ -339,6 +339,18 @@ import_print_rejected(const char *path, const Xueji__V1__ImportReply *reply)
             fprintf(stderr, _("    fix: %s\n"), error->hint);
         }
     }
+    if (reply->rejected_unlisted > 0) {
+        fprintf(stderr, ngettext("%s: %u more row of this batch was rejected "
+                                 "by the server and is not listed; fix the "
+                                 "rows above and run the import again to "
+                                 "see it\n",
+                                 "%s: %u more rows of this batch were "
+                                 "rejected by the server and are not listed; "
+                                 "fix the rows above and run the import "
+                                 "again to see them\n",
+                                 reply->rejected_unlisted),
+                path, reply->rejected_unlisted);
+    }
 }
 
 /* A batch that was sent and whose reply has not arrived yet. */
@@ -403,7 +415,8 @@ import_receive(struct client *client, const char *path,
     totals->sent += sent->count;
     totals->created += reply->import_reply->created;
     totals->existing += reply->import_reply->existing;
-    totals->rejected += reply->import_reply->n_rejected;
+    totals->rejected += reply->import_reply->n_rejected +
+                        reply->import_reply->rejected_unlisted;
     totals->problems_created += reply->import_reply->problems_created;
     if (!client->settings->json) {
         import_print_rejected(path, reply->import_reply);

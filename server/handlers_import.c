@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "frame.h"
 #include "handlers.h"
 #include "idcard.h"
 #include "log.h"
@@ -906,6 +907,21 @@ import_send_reply(struct import_job *import)
     reply.request_id = import->request_id;
     reply.body_case = XUEJI__V1__ENVELOPE__BODY_IMPORT_REPLY;
     reply.import_reply = &body;
+    /* A client that sends rows its own checks should have held back can
+     * get more row errors than one frame holds: list only the first. */
+    while (body.n_rejected > 0 &&
+           xueji__v1__envelope__get_packed_size(&reply) + FRAME_HEADER_LEN >
+               (size_t)conn->worker->server->config.max_frame_size) {
+        body.n_rejected /= 2;
+    }
+    body.rejected_unlisted = (uint32_t)(import->rejected_count -
+                                        body.n_rejected);
+    if (body.rejected_unlisted > 0) {
+        clog_info(conn, "import reply lists only some rejected rows "
+                  "request_id=%llu listed=%zu unlisted=%u",
+                  (unsigned long long)import->request_id, body.n_rejected,
+                  body.rejected_unlisted);
+    }
     (void)conn_send(conn, &reply);
 }
 
