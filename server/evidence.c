@@ -151,6 +151,9 @@ handle_evidence_upload_start(struct conn *conn, wire_envelope *env)
         return;
     }
     if (start->size > (uint64_t)config->evidence_max_size) {
+        clog_info(conn, "evidence upload rejected reason=\"too large\" "
+                  "size=%llu evidence_max_size=%ld",
+                  (unsigned long long)start->size, config->evidence_max_size);
         handler_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_TOO_LARGE,
                       "size", "make the file smaller (scan at a lower "
                       "resolution, or split it) and upload again",
@@ -249,12 +252,19 @@ evidence_finish(struct conn *conn, wire_envelope *env)
                NULL);
     type = evidence_detect(conn->worker, upload->data, upload->size);
     if (digest_len != 32 || memcmp(digest, upload->sha256, 32) != 0) {
+        clog_info(conn, "evidence upload rejected upload_id=%llu "
+                  "reason=\"SHA-256 does not match\" size=%zu",
+                  (unsigned long long)upload->id, upload->size);
         handler_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
                       "sha256", "upload the file again",
                       "evidence file %.100s arrived damaged: its SHA-256 does "
                       "not match", upload->file_name);
     } else if (type == NULL ||
                !evidence_type_is_allowed(config->evidence_types, type)) {
+        clog_info(conn, "evidence upload rejected upload_id=%llu "
+                  "reason=\"type not accepted\" type=\"%s\" size=%zu",
+                  (unsigned long long)upload->id, type ? type : "unknown",
+                  upload->size);
         handler_error(conn, id, XUEJI__V1__ERROR_CODE__ERROR_CODE_BAD_REQUEST,
                       "data", "upload a Word document (.doc, .docx), a RAR "
                       "archive, a JPEG or a PNG image",

@@ -67,6 +67,10 @@ h_assert_contains "$H_ERR" "upload a Word document (.doc, .docx), a RAR archive,
     "hint lists the accepted types"
 h_assert_eq 0 "$(h_psql "SELECT count(*) FROM evidence
                         WHERE file_name = 'text-named.doc'")" "text not stored"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
+    'evidence upload rejected upload_id=' "rejected type logged"
+h_assert_contains "$(cat "$H_TMP/xuejid.log")" 'type="text/plain"' \
+    "log names the detected type"
 
 # One bad file among good ones: nothing is filed.
 h_run h_client school-a1 problems attest "$p3" --reason "ours" \
