@@ -2,15 +2,18 @@
 /*
  * Reads the import template saved as CSV: decodes the file (UTF-8 with or
  * without a byte-order mark, or GB18030), maps the header row, normalises
- * every cell and checks its format. The checks that need other records
- * (duplicates, identity verification) are left to the server.
+ * every cell and checks its format. For files of more than one batch of
+ * rows, a second thread checks rows while the parser reads on. The checks
+ * that need other records (duplicates, identity verification) are left to
+ * the server.
  */
 #include "template.h"
 
 #include <csv.h>
 #include <errno.h>
 #include <iconv.h>
-#include <openssl/evp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 
 #include "codes.h"
 #include "idcard.h"
+#include "template_keys.h"
 #include "text.h"
 
 #define TEMPLATE_MAX_FILE_SIZE ((size_t)64 << 20)
@@ -37,7 +41,11 @@
 /* Older birth dates are a warning: the student is probably mistyped. */
 #define TEMPLATE_MAX_AGE 30
 #define TEMPLATE_MAX_OTHER_ID_LEN 32
-#define TEMPLATE_SEPARATOR '\x1f'
+/* Bytes kept per field for a value that a check puts in place of the
+ * normalised one: a code of a code table or a date written YYYYMMDD. */
+#define TEMPLATE_REPLACEMENT_SIZE 16
+/* Bytes of row values per allocation. A longer row gets one of its own. */
+#define TEMPLATE_TEXT_BLOCK_SIZE ((size_t)256 << 10)
 #define TEMPLATE_NOTICE_HINT "No action needed: the corrected value is imported."
 
 enum template_kind {
@@ -100,6 +108,14 @@ template_fields[TEMPLATE_FIELD_COUNT] = {
 };
 #undef FW
 
+/* Values of rows, stored one row after another. */
+struct template_text_block {
+    struct template_text_block *next;
+    size_t used;
+    size_t size;
+    char text[];
+};
+
 /* Other headers seen in provincial versions of the template. */
 static const struct {
     const char *header;
@@ -110,6 +126,15 @@ static const struct {
     {"身份证号码", TEMPLATE_ID_NUMBER},
     {"国籍", TEMPLATE_NATIONALITY},
     {"国籍地区", TEMPLATE_NATIONALITY},
+};
+
+/* The last value looked up in the code table of a field, and its code. */
+struct template_code_memo {
+    bool valid;
+    char value[32];
+    size_t len;
+    const char *code;       /* NULL when the value is in no table */
+    bool same;              /* code equals value */
 };
 
 /* A finding of the current row, kept until the row is done so that the
@@ -126,22 +151,31 @@ struct template_reader {
     int status;
     char today[9];
 
-    /* The record being parsed. */
+    /* The record being checked, whose cells are in a batch of the
+     * parser. */
     char **cells;
+    const size_t *cell_lengths;
     size_t cell_count;
     size_t cell_capacity;
     size_t header_cells;        /* cells of the header row */
-    unsigned newlines;          /* line breaks inside its quoted cells */
-    bool too_many_columns;
-    unsigned line;              /* line of the file being parsed */
-    unsigned records;
+    unsigned records;           /* records searched for the header row */
 
     /* Column index of each field, from the header row. */
     bool have_header;
     unsigned header_line;
     size_t field_column[TEMPLATE_FIELD_COUNT];  /* SIZE_MAX when absent */
 
+    /* Values of the row being checked, copied to a text block of the file
+     * when the row is done, and their lengths. */
+    char *row_text;
+    size_t row_text_len;
+    size_t row_text_capacity;
+
+    size_t value_lengths[TEMPLATE_FIELD_COUNT];
+    struct template_code_memo code_memo[TEMPLATE_FIELD_COUNT];
+
     size_t row_capacity;
+    bool rows_fixed;            /* rows stay in place for the import keys */
     size_t diag_capacity;
     size_t diags_dropped;
     struct template_pending *pending;
@@ -180,10 +214,11 @@ template_free(struct template_file *file)
     if (file == NULL) {
         return;
     }
-    for (size_t i = 0; i < file->row_count; i++) {
-        for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
-            free(file->rows[i].value[f]);
-        }
+    while (file->text_blocks != NULL) {
+        struct template_text_block *next = file->text_blocks->next;
+
+        free(file->text_blocks);
+        file->text_blocks = next;
     }
     free(file->rows);
     free(file->diags);
@@ -572,6 +607,33 @@ template_date_is_real(const struct template_date *date)
     return date->day <= max_day;
 }
 
+/* Writes value as count decimal digits with leading zeros. */
+static void
+template_put_digits(char *out, int value, int count)
+{
+    for (int i = count - 1; i >= 0; i--) {
+        out[i] = (char)('0' + value % 10);
+        value /= 10;
+    }
+}
+
+/* Writes a date that template_date_is_real accepts as YYYYMMDD, or as
+ * YYYYMM when with_day is false, with a NUL. Its year has four digits
+ * because the parsers read at most four. */
+static void
+template_format_date(const struct template_date *date, bool with_day,
+                     char *out)
+{
+    template_put_digits(out, date->year, 4);
+    template_put_digits(out + 4, date->month, 2);
+    if (with_day) {
+        template_put_digits(out + 6, date->day, 2);
+        out[8] = '\0';
+    } else {
+        out[6] = '\0';
+    }
+}
+
 /* Tells whether s is a real date written YYYYMMDD. */
 static bool
 template_is_compact_date(const char *s)
@@ -593,10 +655,14 @@ template_is_scientific(const char *s)
     if (!template_is_digit(*s)) {
         return false;
     }
-    s += strspn(s, "0123456789");
+    while (template_is_digit(*s)) {
+        s++;
+    }
     if (*s == '.') {
         s++;
-        s += strspn(s, "0123456789");
+        while (template_is_digit(*s)) {
+            s++;
+        }
     }
     if (*s != 'E' && *s != 'e') {
         return false;
@@ -608,18 +674,102 @@ template_is_scientific(const char *s)
     return template_is_all_digits(s);
 }
 
+/* Makes room in row_text for the values of one row: the normalised cells,
+ * whose raw forms have raw_lengths bytes, and a value of up to
+ * TEMPLATE_REPLACEMENT_SIZE bytes per field that a check may put in place
+ * of the normalised one. */
+static void
+template_reserve_row_text(struct template_reader *r, const size_t *raw_lengths)
+{
+    size_t needed = 0;
+
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+        needed += TEXT_NORMALIZE_SIZE(raw_lengths[f])
+                  + TEMPLATE_REPLACEMENT_SIZE;
+    }
+    r->row_text_len = 0;
+    if (needed <= r->row_text_capacity) {
+        return;
+    }
+    free(r->row_text);
+    r->row_text = malloc(needed);
+    r->row_text_capacity = r->row_text != NULL ? needed : 0;
+    if (r->row_text == NULL) {
+        r->status = XJ_ERR_NOMEM;
+    }
+}
+
+/* Returns room for size bytes in the text blocks of the file, or NULL when
+ * memory runs out. */
+static char *
+template_block_room(struct template_file *file, size_t size)
+{
+    struct template_text_block *block = file->text_blocks;
+
+    if (block == NULL || block->size - block->used < size) {
+        size_t block_size =
+            size > TEMPLATE_TEXT_BLOCK_SIZE ? size : TEMPLATE_TEXT_BLOCK_SIZE;
+
+        block = malloc(sizeof(*block) + block_size);
+        if (block == NULL) {
+            return NULL;
+        }
+        block->next = file->text_blocks;
+        block->used = 0;
+        block->size = block_size;
+        file->text_blocks = block;
+    }
+    block->used += size;
+    return block->text + block->used - size;
+}
+
+/* Copies the values of the row from row_text to the text blocks of the
+ * file. Clears the values instead when the row could not be checked. */
+static void
+template_store_row_text(struct template_reader *r, struct template_row *row)
+{
+    char *text = NULL;
+
+    if (r->status == 0) {
+        text = template_block_room(r->file, r->row_text_len);
+        if (text == NULL) {
+            r->status = XJ_ERR_NOMEM;
+        }
+    }
+    if (text == NULL) {
+        memset(row->value, 0, sizeof(row->value));
+        return;
+    }
+    memcpy(text, r->row_text, r->row_text_len);
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+        row->value[f] = text + (row->value[f] - r->row_text);
+    }
+}
+
+/* Puts value in place of the normalised value of the field. It overwrites
+ * that value when it fits and goes to the room reserved for replacements
+ * otherwise. */
 static void
 template_set_value(struct template_reader *r, struct template_row *row,
                    enum template_field field, const char *value)
 {
-    char *copy = strdup(value);
+    size_t size = strlen(value) + 1;
+    char *copy = row->value[field];
 
-    if (copy == NULL) {
-        r->status = XJ_ERR_NOMEM;
-        return;
+    if (size > r->value_lengths[field] + 1) {
+        copy = r->row_text + r->row_text_len;
+
+        /* Every field is normalised before the first check runs, so the
+         * room reserved for replacements is still free here. */
+        if (size > r->row_text_capacity - r->row_text_len) {
+            r->status = XJ_ERR_INTERNAL;
+            return;
+        }
+        r->row_text_len += size;
     }
-    free(row->value[field]);
+    memmove(copy, value, size);
     row->value[field] = copy;
+    r->value_lengths[field] = size - 1;
 }
 
 /* Appends phrase to a comma-separated list in buf. */
@@ -684,26 +834,31 @@ template_remove_spaces(char *s)
     return removed;
 }
 
-/* Normalises one cell into row->value[field] and adds a notice of what
- * changed. */
+/* Normalises one cell (raw_len bytes at raw) into row_text, sets
+ * row->value[field] to it and adds a notice of what changed. */
 static void
 template_normalize_cell(struct template_reader *r, struct template_row *row,
-                        enum template_field field, const char *raw)
+                        enum template_field field, const char *raw,
+                        size_t raw_len)
 {
     const struct template_field_info *info = &template_fields[field];
     unsigned changes = 0;
-    char *value = text_normalize(raw, info->options, &changes);
+    char *value = r->row_text + r->row_text_len;
+    size_t len;
     char description[200];
 
-    if (value == NULL) {
+    if (!text_normalize_to(raw, raw_len, info->options, value, &len,
+                           &changes)) {
         r->status = XJ_ERR_NOMEM;
         return;
     }
+    r->row_text_len += len + 1;
     if (info->kind == TEMPLATE_KIND_ID && template_remove_spaces(value)) {
         changes |= TEXT_CHANGE_SPACES;
+        len = strlen(value);
     }
-    free(row->value[field]);
     row->value[field] = value;
+    r->value_lengths[field] = len;
     if (changes == 0) {
         return;
     }
@@ -749,6 +904,29 @@ template_code_hint(enum codes_table table, char *hint, size_t size)
     snprintf(hint + len, size - len, "%s, or the name.", count > 6 ? " …" : "");
 }
 
+/* Returns codes_lookup of value (len bytes) in the table of the field, and
+ * stores in *same whether the code equals value. The last value of each
+ * field and its code are kept, because most rows repeat them. */
+static const char *
+template_lookup_code(struct template_reader *r, enum template_field field,
+                     const char *value, size_t len, bool *same)
+{
+    struct template_code_memo *memo = &r->code_memo[field];
+
+    if (!memo->valid || memo->len != len
+        || memcmp(memo->value, value, len) != 0) {
+        memo->code = codes_lookup(template_fields[field].table, value);
+        memo->same = memo->code != NULL && strcmp(memo->code, value) == 0;
+        memo->valid = len < sizeof(memo->value);
+        if (memo->valid) {
+            memcpy(memo->value, value, len);
+            memo->len = len;
+        }
+    }
+    *same = memo->same;
+    return memo->code;
+}
+
 static void
 template_check_code(struct template_reader *r, struct template_row *row,
                     enum template_field field)
@@ -756,12 +934,14 @@ template_check_code(struct template_reader *r, struct template_row *row,
     enum codes_table table = template_fields[field].table;
     const char *value = row->value[field];
     const char *code;
+    bool same;
     char hint[256];
 
     if (*value == '\0') {
         return;
     }
-    code = codes_lookup(table, value);
+    code = template_lookup_code(r, field, value, r->value_lengths[field],
+                                &same);
     if (code == NULL) {
         template_code_hint(table, hint, sizeof(hint));
         template_cell_diag(r, row, field, TEMPLATE_ERROR, value, hint,
@@ -769,7 +949,7 @@ template_check_code(struct template_reader *r, struct template_row *row,
                            template_fields[field].header, value);
         return;
     }
-    if (strcmp(code, value) == 0) {
+    if (same) {
         return;
     }
 
@@ -844,8 +1024,7 @@ template_check_birth_date(struct template_reader *r, struct template_row *row)
                            "birth date %s does not exist", value);
         return;
     }
-    snprintf(compact, sizeof(compact), "%04d%02d%02d", date.year, date.month,
-             date.day);
+    template_format_date(&date, true, compact);
     template_store_date(r, row, field, form, compact);
     if (strcmp(compact, r->today) > 0) {
         template_cell_diag(r, row, field, TEMPLATE_ERROR, compact,
@@ -908,7 +1087,7 @@ template_check_enrol_month(struct template_reader *r, struct template_row *row)
                            "enrolment month %s does not exist", value);
         return;
     }
-    snprintf(compact, sizeof(compact), "%04d%02d", date.year, date.month);
+    template_format_date(&date, false, compact);
     template_store_date(r, row, field, form, compact);
     template_check_enrol_order(r, row, compact);
 }
@@ -1061,25 +1240,15 @@ template_check_id_number(struct template_reader *r, struct template_row *row)
 /* ---- Rows ---------------------------------------------------------------- */
 
 /* Tells whether every cell of the record is blank or invisible. */
-static int
-template_record_is_empty(struct template_reader *r, bool *empty)
+static bool
+template_record_is_empty(const struct template_reader *r)
 {
-    *empty = true;
-    for (size_t i = 0; i < r->cell_count && *empty; i++) {
-        const char *cell = r->cells[i];
-        char *value;
-
-        if (strspn(cell, " \t\r\n") == strlen(cell)) {
-            continue;
+    for (size_t i = 0; i < r->cell_count; i++) {
+        if (!text_is_blank(r->cells[i], r->cell_lengths[i])) {
+            return false;
         }
-        value = text_normalize(cell, 0, NULL);
-        if (value == NULL) {
-            return XJ_ERR_NOMEM;
-        }
-        *empty = *value == '\0';
-        free(value);
     }
-    return 0;
+    return true;
 }
 
 static struct template_row *
@@ -1098,9 +1267,14 @@ template_row_new(struct template_reader *r, unsigned line)
     }
     if (file->row_count == r->row_capacity) {
         size_t capacity = r->row_capacity ? r->row_capacity * 2 : 64;
-        struct template_row *rows =
-            realloc(file->rows, capacity * sizeof(*rows));
+        struct template_row *rows = NULL;
 
+        /* Rows held in place have room for every row the text can hold. */
+        if (r->rows_fixed) {
+            r->status = XJ_ERR_INTERNAL;
+            return NULL;
+        }
+        rows = realloc(file->rows, capacity * sizeof(*rows));
         if (rows == NULL) {
             r->status = XJ_ERR_NOMEM;
             return NULL;
@@ -1124,12 +1298,12 @@ template_check_field(struct template_reader *r, struct template_row *row,
 
     template_check_required(r, row, field);
     if (info->kind != TEMPLATE_KIND_CODE && info->kind != TEMPLATE_KIND_ID &&
-        strlen(value) > TEXT_FIELD_MAX_BYTES) {
+        r->value_lengths[field] > TEXT_FIELD_MAX_BYTES) {
         template_cell_diag(r, row, field, TEMPLATE_ERROR, NULL,
                            "Shorten it to 200 bytes of UTF-8, about 66 Chinese "
                            "characters.",
                            "%s has %zu bytes, more than the %d the registry "
-                           "stores", info->header, strlen(value),
+                           "stores", info->header, r->value_lengths[field],
                            TEXT_FIELD_MAX_BYTES);
         return;
     }
@@ -1169,10 +1343,10 @@ static void
 template_process_row(struct template_reader *r, unsigned line)
 {
     struct template_row *row;
-    bool empty;
+    const char *raw[TEMPLATE_FIELD_COUNT];
+    size_t raw_lengths[TEMPLATE_FIELD_COUNT];
 
-    r->status = template_record_is_empty(r, &empty);
-    if (r->status != 0 || empty) {
+    if (template_record_is_empty(r)) {
         return;
     }
     row = template_row_new(r, line);
@@ -1190,11 +1364,16 @@ template_process_row(struct template_reader *r, unsigned line)
                            "row has %zu cells, the header row %zu",
                            r->cell_count, r->header_cells);
     }
-    for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
         size_t column = r->field_column[f];
-        const char *raw = column < r->cell_count ? r->cells[column] : "";
 
-        template_normalize_cell(r, row, (enum template_field)f, raw);
+        raw[f] = column < r->cell_count ? r->cells[column] : "";
+        raw_lengths[f] = column < r->cell_count ? r->cell_lengths[column] : 0;
+    }
+    template_reserve_row_text(r, raw_lengths);
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
+        template_normalize_cell(r, row, (enum template_field)f, raw[f],
+                                raw_lengths[f]);
     }
 
     /* Fields in template order, so that the ID number check gets the gender
@@ -1203,6 +1382,7 @@ template_process_row(struct template_reader *r, unsigned line)
         template_check_field(r, row, (enum template_field)f);
     }
     template_flush_pending(r, row);
+    template_store_row_text(r, row);
 }
 
 /* ---- Header -------------------------------------------------------------- */
@@ -1371,77 +1551,499 @@ template_is_line_end(const char *p, const char *end)
     return *p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'));
 }
 
-static void
-template_free_cells(struct template_reader *r)
+/* Records per batch that the parser hands to the row checks. */
+#define TEMPLATE_BATCH_RECORDS 1024
+/* Batches of a parse: one being filled, one queued, one being checked. */
+#define TEMPLATE_BATCHES 3
+
+/* A record of a batch: cell_count cells from first_cell on. */
+struct template_record {
+    unsigned line;
+    size_t first_cell;
+    size_t cell_count;
+};
+
+/* Records that the parser hands to the row checks. Their cells are stored
+ * one after another in text, each with a NUL. */
+struct template_batch {
+    char *text;
+    size_t text_len;
+    size_t text_capacity;
+    size_t *cell_offsets;
+    size_t *cell_lengths;
+    size_t cell_count;
+    size_t cell_capacity;
+    struct template_record *records;    /* TEMPLATE_BATCH_RECORDS of them */
+    size_t record_count;
+};
+
+/* The parse of the text. While the parser fills one batch, a second thread
+ * may check the rows of another. After the header row is found, the parser
+ * leaves the reader to that thread until it has joined it. While it waits
+ * for that thread, the parser gives the checked rows their import keys. */
+struct template_parser {
+    struct template_reader *reader;
+    struct template_keys *keys;
+    size_t text_len;
+    int status;                 /* an error of the parser itself */
+    struct xj_error err;
+    unsigned line;              /* line of the file being parsed */
+    unsigned newlines;          /* line ends inside cells of the record */
+    bool too_many_columns;
+    size_t record_cell;         /* first cell of the record being parsed */
+    size_t record_text;         /* and the offset of its text */
+    bool stopped;               /* a row check failed, so parsing ends */
+    struct template_batch batches[TEMPLATE_BATCHES];
+    struct template_batch *batch;       /* the batch being filled */
+    struct template_row *rows;  /* held in place while keys are given */
+
+    /* The checking thread, which runs when threaded is true. The fields
+     * after lock are shared with it and read or written under lock. */
+    bool threaded;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct template_batch *queued;      /* waiting for the checking thread */
+    struct template_batch *checking;    /* being checked */
+    bool finished;                      /* no batch follows */
+    bool failed;                        /* a row check failed */
+    bool ended;                         /* the checking thread has ended */
+    size_t rows_done;                   /* rows checked completely */
+};
+
+/* Makes the cells of a record of the batch the record being checked. */
+static int
+template_use_record(struct template_reader *r,
+                    const struct template_batch *batch, size_t first,
+                    size_t count)
 {
-    for (size_t i = 0; i < r->cell_count; i++) {
-        free(r->cells[i]);
+    if (count > r->cell_capacity) {
+        char **cells = realloc(r->cells, count * sizeof(*cells));
+
+        if (cells == NULL) {
+            return XJ_ERR_NOMEM;
+        }
+        r->cells = cells;
+        r->cell_capacity = count;
     }
-    r->cell_count = 0;
-    r->newlines = 0;
-    r->too_many_columns = false;
+    for (size_t i = 0; i < count; i++) {
+        r->cells[i] = batch->text + batch->cell_offsets[first + i];
+    }
+    r->cell_lengths = batch->cell_lengths + first;
+    r->cell_count = count;
+    return 0;
 }
 
-/* libcsv field callback: stores a copy of the cell. */
+/* Checks the rows of the batch in order, up to the first error. */
+static void
+template_check_batch(struct template_reader *r,
+                     const struct template_batch *batch)
+{
+    for (size_t i = 0; i < batch->record_count && r->status == 0; i++) {
+        const struct template_record *record = &batch->records[i];
+
+        r->status = template_use_record(r, batch, record->first_cell,
+                                        record->cell_count);
+        if (r->status == 0) {
+            template_process_row(r, record->line);
+        }
+    }
+}
+
+static void
+template_clear_batch(struct template_batch *batch)
+{
+    batch->text_len = 0;
+    batch->cell_count = 0;
+    batch->record_count = 0;
+}
+
+/* Body of the checking thread: checks the queued batches until the parser
+ * has finished. */
+static void *
+template_check_thread(void *arg)
+{
+    struct template_parser *p = arg;
+
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        struct template_batch *batch;
+
+        while (p->queued == NULL && !p->finished) {
+            pthread_cond_wait(&p->changed, &p->lock);
+        }
+        if (p->queued == NULL) {
+            break;
+        }
+        batch = p->queued;
+        p->queued = NULL;
+        p->checking = batch;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+
+        template_check_batch(p->reader, batch);
+        template_clear_batch(batch);
+
+        pthread_mutex_lock(&p->lock);
+        p->checking = NULL;
+        p->failed = p->reader->status != 0;
+        p->rows_done = p->reader->file->row_count;
+        pthread_cond_broadcast(&p->changed);
+    }
+    p->ended = true;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Called with lock held: gives the rows checked so far their import keys,
+ * with lock released meanwhile. Returns false when there were none. */
+static bool
+template_key_checked_rows(struct template_parser *p)
+{
+    size_t done = p->rows_done;
+
+    if (p->rows == NULL || p->failed || done <= p->keys->keyed) {
+        return false;
+    }
+    pthread_mutex_unlock(&p->lock);
+    template_keys_add(p->keys, p->rows, done);
+    pthread_mutex_lock(&p->lock);
+    return true;
+}
+
+/* Prepares the import keys to be given while rows are checked: the rows
+ * get room for as many rows as the text can hold, so that the checking
+ * thread does not move them. A row takes a visible character and a line
+ * end, so there are at most len / 2 + 1 of them. Without that memory,
+ * the keys are given after the checks. */
+static void
+template_prepare_keys(struct template_parser *p)
+{
+    struct template_reader *r = p->reader;
+    size_t max_rows = p->text_len / 2 + 1;
+
+    if (max_rows > TEMPLATE_MAX_ROWS) {
+        max_rows = TEMPLATE_MAX_ROWS;
+    }
+    if (template_keys_init(p->keys) != 0) {
+        template_keys_free(p->keys);
+        return;
+    }
+    if (r->row_capacity < max_rows) {
+        struct template_row *rows =
+            realloc(r->file->rows, max_rows * sizeof(*rows));
+
+        if (rows == NULL) {
+            template_keys_free(p->keys);
+            return;
+        }
+        r->file->rows = rows;
+        r->row_capacity = max_rows;
+    }
+    r->rows_fixed = true;
+    p->rows = r->file->rows;
+}
+
+/* Starts the checking thread with the signals that other processes send
+ * blocked in it, so that they reach the main thread as before. Signals
+ * raised by a fault in the thread stay unblocked. Without the thread, the
+ * parser checks each batch itself. */
+static void
+template_start_checks(struct template_parser *p)
+{
+    static const int faults[] = {
+        SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSYS, SIGTRAP,
+    };
+    sigset_t all;
+    sigset_t old;
+
+    if (pthread_mutex_init(&p->lock, NULL) != 0) {
+        return;
+    }
+    if (pthread_cond_init(&p->changed, NULL) != 0) {
+        pthread_mutex_destroy(&p->lock);
+        return;
+    }
+    template_prepare_keys(p);
+    sigfillset(&all);
+    for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+        sigdelset(&all, faults[i]);
+    }
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    p->threaded = pthread_create(&p->thread, NULL, template_check_thread,
+                                 p) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!p->threaded) {
+        pthread_cond_destroy(&p->changed);
+        pthread_mutex_destroy(&p->lock);
+        p->reader->rows_fixed = false;
+        p->rows = NULL;
+        template_keys_free(p->keys);
+    }
+}
+
+/* Called with lock held: returns a batch that is neither being filled,
+ * queued nor checked, or NULL. */
+static struct template_batch *
+template_idle_batch(struct template_parser *p)
+{
+    for (size_t i = 0; i < TEMPLATE_BATCHES; i++) {
+        struct template_batch *batch = &p->batches[i];
+
+        if (batch != p->batch && batch != p->queued && batch != p->checking) {
+            return batch;
+        }
+    }
+    return NULL;
+}
+
+/* Allocates the records of the batches after the first. */
+static bool
+template_alloc_batches(struct template_parser *p)
+{
+    for (size_t i = 1; i < TEMPLATE_BATCHES; i++) {
+        p->batches[i].records =
+            malloc(TEMPLATE_BATCH_RECORDS * sizeof(*p->batches[i].records));
+        if (p->batches[i].records == NULL) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Hands the batch being filled to the row checks and continues with an
+ * empty one. The first full batch starts the checking thread, so files of
+ * one batch are checked without it. */
+static void
+template_submit_batch(struct template_parser *p, bool full)
+{
+    struct template_batch *next;
+
+    if (full && !p->threaded && p->batches[1].records == NULL
+        && template_alloc_batches(p)) {
+        template_start_checks(p);
+    }
+    if (!p->threaded) {
+        template_check_batch(p->reader, p->batch);
+        template_clear_batch(p->batch);
+        p->stopped = p->reader->status != 0;
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    while (p->queued != NULL) {
+        if (!template_key_checked_rows(p)) {
+            pthread_cond_wait(&p->changed, &p->lock);
+        }
+    }
+    p->queued = p->batch;
+    pthread_cond_broadcast(&p->changed);
+    while ((next = template_idle_batch(p)) == NULL) {
+        if (!template_key_checked_rows(p)) {
+            pthread_cond_wait(&p->changed, &p->lock);
+        }
+    }
+    p->stopped = p->failed;
+    pthread_mutex_unlock(&p->lock);
+    p->batch = next;
+}
+
+/* Checks the rows not yet checked and waits for the checking thread to
+ * end. */
+static void
+template_finish_checks(struct template_parser *p)
+{
+    if (p->batch->record_count > 0) {
+        template_submit_batch(p, false);
+    }
+    if (!p->threaded) {
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    p->finished = true;
+    pthread_cond_broadcast(&p->changed);
+    while (!p->ended) {
+        if (!template_key_checked_rows(p)) {
+            pthread_cond_wait(&p->changed, &p->lock);
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    pthread_cond_destroy(&p->changed);
+    pthread_mutex_destroy(&p->lock);
+}
+
+/* Doubles the room for cells in the batch. */
+static int
+template_grow_cells(struct template_batch *batch)
+{
+    size_t capacity = batch->cell_capacity ? batch->cell_capacity * 2 : 1024;
+    size_t *offsets = realloc(batch->cell_offsets, capacity * sizeof(*offsets));
+    size_t *lengths;
+
+    if (offsets == NULL) {
+        return XJ_ERR_NOMEM;
+    }
+    batch->cell_offsets = offsets;
+    lengths = realloc(batch->cell_lengths, capacity * sizeof(*lengths));
+    if (lengths == NULL) {
+        return XJ_ERR_NOMEM;
+    }
+    batch->cell_lengths = lengths;
+    batch->cell_capacity = capacity;
+    return 0;
+}
+
+/* Makes room for size more bytes of cells in the batch. */
+static int
+template_grow_batch_text(struct template_batch *batch, size_t size)
+{
+    size_t capacity = batch->text_capacity ? batch->text_capacity : 65536;
+    char *text;
+
+    while (capacity - batch->text_len < size) {
+        capacity *= 2;
+    }
+    text = realloc(batch->text, capacity);
+    if (text == NULL) {
+        return XJ_ERR_NOMEM;
+    }
+    batch->text = text;
+    batch->text_capacity = capacity;
+    return 0;
+}
+
+/* Tells whether one of the len bytes at s is below 0x0E, which includes
+ * NUL, LF and CR. */
+static bool
+template_has_low_byte(const char *s, size_t len)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    size_t i = 0;
+
+    /* In (w - 0x0E0E...) & ~w, a top bit is set in some byte exactly when
+     * some byte of w is below 0x0E. */
+    for (; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t)) {
+        uint64_t w;
+
+        memcpy(&w, s + i, sizeof(w));
+        if (((w - ones * 0x0E) & ~w & ones * 0x80) != 0) {
+            return true;
+        }
+    }
+    for (; i < len; i++) {
+        if ((unsigned char)s[i] < 0x0E) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Replaces NUL bytes of the cell and counts its line ends. */
+static void
+template_mark_low_bytes(struct template_parser *p, char *cell, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)cell[i] > '\r') {
+            continue;
+        }
+
+        /* A NUL byte would end the C string early. U+0001 is a control
+         * character, so text_normalize removes it and reports it. */
+        if (cell[i] == '\0') {
+            cell[i] = '\x01';
+        }
+        p->newlines += template_is_line_end(cell + i, cell + len);
+    }
+}
+
+/* libcsv field callback: stores a copy of the cell in the batch. */
 static void
 template_on_field(void *data, size_t len, void *arg)
 {
-    struct template_reader *r = arg;
+    struct template_parser *p = arg;
+    struct template_batch *batch = p->batch;
     const char *text = data != NULL ? data : "";
     char *cell;
 
-    if (r->status != 0 || r->too_many_columns) {
+    if (p->status != 0 || p->too_many_columns) {
         return;
     }
-    if (r->cell_count == TEMPLATE_MAX_COLUMNS) {
-        r->too_many_columns = true;
+    if (batch->cell_count - p->record_cell == TEMPLATE_MAX_COLUMNS) {
+        p->too_many_columns = true;
         return;
     }
-    if (r->cell_count == r->cell_capacity) {
-        size_t capacity = r->cell_capacity ? r->cell_capacity * 2 : 32;
-        char **cells = realloc(r->cells, capacity * sizeof(*cells));
-
-        if (cells == NULL) {
-            r->status = XJ_ERR_NOMEM;
-            return;
-        }
-        r->cells = cells;
-        r->cell_capacity = capacity;
+    if (batch->cell_count == batch->cell_capacity) {
+        p->status = template_grow_cells(batch);
     }
-    cell = malloc(len + 1);
-    if (cell == NULL) {
-        r->status = XJ_ERR_NOMEM;
+    if (p->status == 0 && len + 1 > batch->text_capacity - batch->text_len) {
+        p->status = template_grow_batch_text(batch, len + 1);
+    }
+    if (p->status != 0) {
         return;
     }
-    for (size_t i = 0; i < len; i++) {
-        /* A NUL byte would end the C string early. U+0001 is a control
-         * character, so text_normalize removes it and reports it. */
-        cell[i] = text[i] != '\0' ? text[i] : '\x01';
-        r->newlines += template_is_line_end(text + i, text + len);
-    }
+    cell = batch->text + batch->text_len;
+    memcpy(cell, text, len);
     cell[len] = '\0';
-    r->cells[r->cell_count++] = cell;
+    if (template_has_low_byte(cell, len)) {
+        template_mark_low_bytes(p, cell, len);
+    }
+    batch->cell_offsets[batch->cell_count] = batch->text_len;
+    batch->cell_lengths[batch->cell_count] = len;
+    batch->cell_count++;
+    batch->text_len += len + 1;
 }
 
-/* libcsv record callback: the record ends on the line being parsed. */
+/* Looks for the header row in a record that ends on line. */
+static void
+template_parse_header(struct template_parser *p, unsigned line)
+{
+    struct template_reader *r = p->reader;
+
+    p->status = template_use_record(r, p->batch, p->record_cell,
+                                    p->batch->cell_count - p->record_cell);
+    if (p->status == 0) {
+        template_try_header(r, line);
+        p->status = r->status;
+    }
+}
+
+/* libcsv record callback: the record ends on the line being parsed. Rows
+ * after the header row are added to the batch. */
 static void
 template_on_record(int terminator, void *arg)
 {
-    struct template_reader *r = arg;
-    unsigned line = r->line - r->newlines;
+    struct template_parser *p = arg;
+    struct template_batch *batch = p->batch;
+    unsigned line = p->line - p->newlines;
+    bool kept = false;
 
     (void)terminator;
-    if (r->status == 0 && r->too_many_columns) {
-        r->status = xj_error_set(r->err, XJ_ERR_TOO_LARGE, "", "",
+    if (p->status == 0 && p->too_many_columns) {
+        p->status = xj_error_set(&p->err, XJ_ERR_TOO_LARGE, "", "",
                                  "Delete the empty columns to the right of the table.",
                                  "row %u has more than %d columns", line,
                                  TEMPLATE_MAX_COLUMNS);
-    } else if (r->status == 0 && !r->have_header) {
-        template_try_header(r, line);
-    } else if (r->status == 0) {
-        template_process_row(r, line);
+    } else if (p->status == 0 && !p->reader->have_header) {
+        template_parse_header(p, line);
+    } else if (p->status == 0) {
+        struct template_record *record = &batch->records[batch->record_count++];
+
+        record->line = line;
+        record->first_cell = p->record_cell;
+        record->cell_count = batch->cell_count - p->record_cell;
+        kept = true;
     }
-    template_free_cells(r);
+    if (!kept) {
+        batch->cell_count = p->record_cell;
+        batch->text_len = p->record_text;
+    } else if (batch->record_count == TEMPLATE_BATCH_RECORDS) {
+        template_submit_batch(p, true);
+    }
+    p->record_cell = p->batch->cell_count;
+    p->record_text = p->batch->text_len;
+    p->newlines = 0;
+    p->too_many_columns = false;
 }
 
 /* libcsv space test that keeps every space in the cell. */
@@ -1452,42 +2054,90 @@ template_no_space(unsigned char c)
     return 0;
 }
 
-/* Feeds the text to libcsv one line at a time to count lines. libcsv skips
- * empty lines without a callback, so counting records would not do. */
-static int
-template_parse(struct template_reader *r, const char *text, size_t len)
+/* Returns the first line end (see template_is_line_end) at or after p, or
+ * end when there is none. *next_lf is NULL on the first call and then
+ * keeps the first LF found (end when there is none), so that text without
+ * LF is searched once and not once per line. */
+static const char *
+template_find_line_end(const char *p, const char *end, const char **next_lf)
 {
-    struct csv_parser parser;
-    const char *end = text + len;
-    const char *p = text;
+    const char *cr;
 
-    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+    if (*next_lf == NULL || *next_lf < p) {
+        *next_lf = memchr(p, '\n', (size_t)(end - p));
+        if (*next_lf == NULL) {
+            *next_lf = end;
+        }
+    }
+
+    /* A CR before the LF ends the line unless the LF follows it. */
+    cr = memchr(p, '\r', (size_t)(*next_lf - p));
+    if (cr != NULL && (cr + 1 != *next_lf || *next_lf == end)) {
+        return cr;
+    }
+    return *next_lf;
+}
+
+/* Feeds the text to libcsv one line at a time to count lines. libcsv skips
+ * empty lines without a callback, so counting records would not do. The
+ * records after the header row go to the row checks in batches. */
+static int
+template_parse(struct template_reader *r, const char *text, size_t len,
+               struct template_keys *keys)
+{
+    struct template_parser p;
+    struct csv_parser csv;
+    const char *end = text + len;
+    const char *q = text;
+    const char *next_lf = NULL;
+
+    memset(&p, 0, sizeof(p));
+    p.reader = r;
+    p.keys = keys;
+    p.text_len = len;
+    p.batch = &p.batches[0];
+    p.batches[0].records =
+        malloc(TEMPLATE_BATCH_RECORDS * sizeof(*p.batches[0].records));
+    if (p.batches[0].records == NULL || csv_init(&csv, CSV_APPEND_NULL) != 0) {
+        free(p.batches[0].records);
         return XJ_ERR_NOMEM;
     }
 
     /* Keep spaces around unquoted cells so that the notices report them. */
-    csv_set_space_func(&parser, template_no_space);
-    r->line = 1;
-    while (p < end && r->status == 0) {
-        const char *eol = p;
+    csv_set_space_func(&csv, template_no_space);
+    p.line = 1;
+    while (q < end && p.status == 0 && !p.stopped) {
+        const char *eol = template_find_line_end(q, end, &next_lf);
 
-        while (eol < end && !template_is_line_end(eol, end)) {
-            eol++;
-        }
         eol = eol < end ? eol + 1 : end;
-        if (csv_parse(&parser, p, (size_t)(eol - p), template_on_field,
-                      template_on_record, r) != (size_t)(eol - p)) {
-            r->status = r->status != 0 ? r->status : XJ_ERR_NOMEM;
+        if (csv_parse(&csv, q, (size_t)(eol - q), template_on_field,
+                      template_on_record, &p) != (size_t)(eol - q)) {
+            p.status = p.status != 0 ? p.status : XJ_ERR_NOMEM;
         }
-        p = eol;
-        r->line++;
+        q = eol;
+        p.line++;
     }
-    r->line--;
-    if (r->status == 0) {
-        csv_fini(&parser, template_on_field, template_on_record, r);
+    p.line--;
+    if (p.status == 0 && !p.stopped) {
+        csv_fini(&csv, template_on_field, template_on_record, &p);
     }
-    csv_free(&parser);
-    template_free_cells(r);
+    csv_free(&csv);
+    template_finish_checks(&p);
+    for (int i = 0; i < TEMPLATE_BATCHES; i++) {
+        free(p.batches[i].text);
+        free(p.batches[i].cell_offsets);
+        free(p.batches[i].cell_lengths);
+        free(p.batches[i].records);
+    }
+
+    /* The row checks only saw records before the one the parser failed
+     * on, so an error of theirs came first. */
+    if (r->status == 0 && p.status != 0) {
+        if (r->err != NULL && p.err.code != XJ_OK) {
+            *r->err = p.err;
+        }
+        r->status = p.status;
+    }
     return r->status;
 }
 
@@ -1641,106 +2291,6 @@ template_decode(char **data, size_t *len, const char **encoding,
     return 0;
 }
 
-/* ---- Import keys --------------------------------------------------------- */
-
-struct template_key_item {
-    unsigned char digest[32];
-    size_t row;
-};
-
-/* Hashes the identity fields of a row, joined by U+001F, and when
- * occurrence is not NULL a separator and the occurrence index. */
-static int
-template_hash_row(const struct template_row *row, const char *occurrence,
-                  unsigned char digest[32])
-{
-    static const enum template_field fields[] = {
-        TEMPLATE_NAME, TEMPLATE_GENDER, TEMPLATE_BIRTH_DATE, TEMPLATE_ID_TYPE,
-        TEMPLATE_ID_NUMBER,
-    };
-    static const char separator = TEMPLATE_SEPARATOR;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-
-    for (size_t i = 0; ok && i < sizeof(fields) / sizeof(fields[0]); i++) {
-        const char *value = row->value[fields[i]];
-
-        ok = (i == 0 || EVP_DigestUpdate(ctx, &separator, 1))
-             && EVP_DigestUpdate(ctx, value, strlen(value));
-    }
-    if (ok && occurrence != NULL) {
-        ok = EVP_DigestUpdate(ctx, &separator, 1)
-             && EVP_DigestUpdate(ctx, occurrence, strlen(occurrence));
-    }
-    ok = ok && EVP_DigestFinal_ex(ctx, digest, NULL);
-    EVP_MD_CTX_free(ctx);
-    return ok ? 0 : XJ_ERR_INTERNAL;
-}
-
-static int
-template_compare_key_items(const void *a, const void *b)
-{
-    const struct template_key_item *x = a;
-    const struct template_key_item *y = b;
-    int c = memcmp(x->digest, y->digest, sizeof(x->digest));
-
-    if (c != 0) {
-        return c;
-    }
-    return (x->row > y->row) - (x->row < y->row);
-}
-
-/* Writes the import key of the row from its occurrence index. */
-static int
-template_write_key(struct template_row *row, size_t occurrence)
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char digest[32];
-    char index[24];
-    int rc;
-
-    snprintf(index, sizeof(index), "%zu", occurrence);
-    rc = template_hash_row(row, index, digest);
-    for (size_t i = 0; rc == 0 && i < 16; i++) {
-        row->import_key[2 * i] = hex[digest[i] >> 4];
-        row->import_key[2 * i + 1] = hex[digest[i] & 0x0F];
-    }
-    row->import_key[32] = '\0';
-    return rc;
-}
-
-/* Gives every row its import key. Rows with equal identity fields are
- * numbered in file order, found by sorting the hashes of those fields. */
-static int
-template_assign_keys(struct template_file *file)
-{
-    struct template_key_item *items =
-        calloc(file->row_count + 1, sizeof(*items));
-    size_t occurrence = 0;
-    int rc = 0;
-
-    if (items == NULL) {
-        return XJ_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < file->row_count && rc == 0; i++) {
-        items[i].row = i;
-        rc = template_hash_row(&file->rows[i], NULL, items[i].digest);
-    }
-    if (rc == 0) {
-        qsort(items, file->row_count, sizeof(*items),
-              template_compare_key_items);
-    }
-    for (size_t i = 0; i < file->row_count && rc == 0; i++) {
-        bool repeat = i > 0 && memcmp(items[i].digest, items[i - 1].digest,
-                                      sizeof(items[i].digest)) == 0;
-
-        occurrence = repeat ? occurrence + 1 : 0;
-        rc = template_write_key(&file->rows[items[i].row], occurrence);
-    }
-    free(items);
-    return rc;
-}
-
 /* ---- Entry point --------------------------------------------------------- */
 
 static int
@@ -1795,7 +2345,11 @@ template_other_separator(const char *text, size_t len)
 static int
 template_read_text(struct template_reader *r, const char *text, size_t len)
 {
-    int rc = template_parse(r, text, len);
+    struct template_keys keys;
+    int rc;
+
+    memset(&keys, 0, sizeof(keys));
+    rc = template_parse(r, text, len, &keys);
 
     if (rc == 0 && !r->have_header && template_other_separator(text, len)) {
         rc = xj_error_set(r->err, XJ_ERR_INVALID, "", "",
@@ -1823,8 +2377,9 @@ template_read_text(struct template_reader *r, const char *text, size_t len)
         rc = template_store_diag(r, &diag);
     }
     if (rc == 0) {
-        rc = template_assign_keys(r->file);
+        rc = template_keys_finish(&keys, r->file);
     }
+    template_keys_free(&keys);
     return rc;
 }
 
@@ -1857,6 +2412,7 @@ template_read(const char *path, const char *today, struct template_file **out,
     }
     free(data);
     free(reader.cells);
+    free(reader.row_text);
     free(reader.pending);
     if (rc != 0) {
         if (err != NULL && err->code == XJ_OK) {
@@ -1880,17 +2436,23 @@ template_check_controlled_row(struct template_reader *r,
                               const char *const *values)
 {
     bool given[TEMPLATE_CONTROLLED_COUNT];
+    const char *raw[TEMPLATE_FIELD_COUNT];
+    size_t raw_lengths[TEMPLATE_FIELD_COUNT];
 
-    for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
-        const char *raw = "";
-
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
+        raw[f] = "";
         if (f < TEMPLATE_CONTROLLED_COUNT && values[f] != NULL) {
-            raw = values[f];
+            raw[f] = values[f];
         }
         if (f < TEMPLATE_CONTROLLED_COUNT) {
-            given[f] = raw[0] != '\0';
+            given[f] = raw[f][0] != '\0';
         }
-        template_normalize_cell(r, row, (enum template_field)f, raw);
+        raw_lengths[f] = strlen(raw[f]);
+    }
+    template_reserve_row_text(r, raw_lengths);
+    for (int f = 0; f < TEMPLATE_FIELD_COUNT && r->status == 0; f++) {
+        template_normalize_cell(r, row, (enum template_field)f, raw[f],
+                                raw_lengths[f]);
     }
 
     /* In template order, as for a file row, so that the ID number check
@@ -1908,6 +2470,7 @@ template_check_controlled_row(struct template_reader *r,
         }
     }
     template_flush_pending(r, row);
+    template_store_row_text(r, row);
 }
 
 int
@@ -1938,6 +2501,7 @@ template_check_controlled(const char *const *values, const char *today,
         }
         rc = reader.status;
     }
+    free(reader.row_text);
     free(reader.pending);
     if (rc != 0) {
         if (err != NULL && err->code == XJ_OK) {

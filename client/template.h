@@ -61,18 +61,22 @@ struct template_row {
     bool id_invalid;    /* the ID number fails its check */
 };
 
+struct template_text_block;
+
 struct template_file {
     struct template_row *rows;
     size_t row_count;
     struct template_diag *diags;
     size_t diag_count;
     const char *encoding;           /* "UTF-8", "UTF-8 with BOM" or "GB18030" */
+    struct template_text_block *text_blocks;    /* storage of the values */
 };
 
-/* Reads and checks the CSV file at path. Returns 0 and *out (free it with
- * template_free) even when rows have errors; returns a negative status and
- * fills err when the file cannot be read, cannot be decoded, or has no
- * usable header row. today is YYYYMMDD or NULL for the current date. */
+/* Reads and checks the CSV file at path, checking the rows of long files
+ * in a second thread. Returns 0 and *out (free it with template_free) even
+ * when rows have errors; returns a negative status and fills err when the
+ * file cannot be read, cannot be decoded, or has no usable header row.
+ * today is YYYYMMDD or NULL for the current date. */
 int template_read(const char *path, const char *today,
                   struct template_file **out, struct xj_error *err)
     XJ_MUSTCHECK;

@@ -397,6 +397,15 @@ codes_find_code(enum codes_table table, const char *code, size_t len)
     size_t count;
     const struct codes_entry *entries = codes_entries(table, &count);
 
+    /* The codes of a table differ even with ASCII case ignored, so an entry
+     * whose code equals code is the one that the search below finds. */
+    for (size_t i = 0; i < count; i++) {
+        if (len > 0 && entries[i].code[0] == code[0]
+            && strncmp(entries[i].code, code, len) == 0
+            && entries[i].code[len] == '\0') {
+            return &entries[i];
+        }
+    }
     for (size_t i = 0; i < count; i++) {
         if (strlen(entries[i].code) == len
             && strncasecmp(entries[i].code, code, len) == 0) {

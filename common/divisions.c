@@ -6,6 +6,7 @@
  */
 #include "divisions.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,13 +18,17 @@
 extern const struct embed_file divisions_embed[];
 extern const unsigned divisions_embed_count;
 
-/* Entries in file order, and sorted codes for binary search. */
+/* How many numbers 6-digit county codes and 2-digit province codes can
+ * take. */
+#define DIVISIONS_COUNTY_NUMBERS 1000000
+#define DIVISIONS_PROVINCE_NUMBERS 100
+
+/* Entries in file order, and the codes of counties and provinces as sets
+ * of one bit per number. */
 static struct divisions_entry *divisions_entries;
 static size_t divisions_entry_count;
-static uint32_t *divisions_county_codes;
-static size_t divisions_county_count;
-static uint32_t *divisions_province_codes;
-static size_t divisions_province_count;
+static unsigned char *divisions_county_set;
+static unsigned char *divisions_province_set;
 static pthread_once_t divisions_once = PTHREAD_ONCE_INIT;
 static int divisions_status;
 
@@ -96,33 +101,26 @@ divisions_parse_file(const struct embed_file *file, enum divisions_level level)
     }
 }
 
-static int
-divisions_compare_code(const void *a, const void *b)
+/* Returns a set of the numeric codes below numbers of one level. */
+static unsigned char *
+divisions_code_set(enum divisions_level level, uint32_t numbers)
 {
-    uint32_t x = *(const uint32_t *)a;
-    uint32_t y = *(const uint32_t *)b;
+    unsigned char *set = calloc(numbers / CHAR_BIT + 1, 1);
 
-    return (x > y) - (x < y);
-}
-
-/* Fills a sorted array with the numeric codes of one level. */
-static uint32_t *
-divisions_sorted_codes(enum divisions_level level, size_t *count)
-{
-    uint32_t *codes = malloc((divisions_entry_count + 1) * sizeof(*codes));
-    size_t n = 0;
-
-    if (codes == NULL) {
+    if (set == NULL) {
         return NULL;
     }
     for (size_t i = 0; i < divisions_entry_count; i++) {
         if (divisions_entries[i].level == level) {
-            codes[n++] = (uint32_t)strtoul(divisions_entries[i].code, NULL, 10);
+            uint32_t code =
+                (uint32_t)strtoul(divisions_entries[i].code, NULL, 10);
+
+            if (code < numbers) {
+                set[code / CHAR_BIT] |= (unsigned char)(1u << code % CHAR_BIT);
+            }
         }
     }
-    qsort(codes, n, sizeof(*codes), divisions_compare_code);
-    *count = n;
-    return codes;
+    return set;
 }
 
 static size_t
@@ -158,11 +156,11 @@ divisions_load(void)
     for (unsigned i = 0; i < divisions_embed_count && i < 3; i++) {
         divisions_parse_file(&divisions_embed[i], levels[i]);
     }
-    divisions_county_codes = divisions_sorted_codes(DIVISIONS_COUNTY,
-                                                    &divisions_county_count);
-    divisions_province_codes =
-        divisions_sorted_codes(DIVISIONS_PROVINCE, &divisions_province_count);
-    if (divisions_county_codes == NULL || divisions_province_codes == NULL) {
+    divisions_county_set =
+        divisions_code_set(DIVISIONS_COUNTY, DIVISIONS_COUNTY_NUMBERS);
+    divisions_province_set =
+        divisions_code_set(DIVISIONS_PROVINCE, DIVISIONS_PROVINCE_NUMBERS);
+    if (divisions_county_set == NULL || divisions_province_set == NULL) {
         divisions_status = XJ_ERR_NOMEM;
     }
 }
@@ -206,14 +204,17 @@ divisions_is_digits(const char *code, size_t len)
     return true;
 }
 
+/* Tells whether code, which divisions_is_digits has checked, is in set. */
 static bool
-divisions_code_in(const uint32_t *codes, size_t count, const char *code)
+divisions_code_in(const unsigned char *set, const char *code)
 {
-    uint32_t key = (uint32_t)strtoul(code, NULL, 10);
+    uint32_t number = 0;
 
-    return codes != NULL
-        && bsearch(&key, codes, count, sizeof(*codes),
-                   divisions_compare_code) != NULL;
+    for (; *code != '\0'; code++) {
+        number = number * 10 + (uint32_t)(*code - '0');
+    }
+    return set != NULL
+        && (set[number / CHAR_BIT] >> number % CHAR_BIT & 1) != 0;
 }
 
 bool
@@ -222,8 +223,7 @@ divisions_county_exists(const char *code)
     if (!divisions_is_digits(code, 6) || divisions_ready() != 0) {
         return false;
     }
-    return divisions_code_in(divisions_county_codes, divisions_county_count,
-                             code);
+    return divisions_code_in(divisions_county_set, code);
 }
 
 bool
@@ -241,6 +241,5 @@ divisions_province_exists(const char *code)
     if (divisions_ready() != 0) {
         return false;
     }
-    return divisions_code_in(divisions_province_codes,
-                             divisions_province_count, code);
+    return divisions_code_in(divisions_province_set, code);
 }

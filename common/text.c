@@ -16,8 +16,14 @@
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
-size_t
-text_utf8_decode(const unsigned char *s, size_t len, uint32_t *code_point)
+/* UTF-16 units of a value that text_normalize_to keeps on the stack.
+ * Longer values go to allocated buffers. */
+#define TEXT_STACK_UNITS 256
+
+/* Decodes one UTF-8 sequence for text_utf8_decode and for the loops of
+ * this file, where the compiler can inline it. */
+static inline size_t
+text_decode_sequence(const unsigned char *s, size_t len, uint32_t *code_point)
 {
     size_t need;
     uint32_t cp;
@@ -27,7 +33,22 @@ text_utf8_decode(const unsigned char *s, size_t len, uint32_t *code_point)
             *code_point = s[0];
         }
         return 1;
-    } else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+    }
+
+    /* Three bytes, as Chinese characters take, checked in one step. */
+    if (s[0] >= 0xE0 && s[0] <= 0xEF && len >= 3
+        && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        cp = (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6
+             | (s[2] & 0x3F);
+        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return 0;
+        }
+        if (code_point != NULL) {
+            *code_point = cp;
+        }
+        return 3;
+    }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
         need = 2;
         cp = s[0] & 0x1F;
     } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
@@ -59,14 +80,35 @@ text_utf8_decode(const unsigned char *s, size_t len, uint32_t *code_point)
 }
 
 size_t
+text_utf8_decode(const unsigned char *s, size_t len, uint32_t *code_point)
+{
+    return text_decode_sequence(s, len, code_point);
+}
+
+size_t
 text_utf8_valid_length(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t offset = 0;
 
     while (offset < len) {
-        size_t n = text_utf8_decode(p + offset, len - offset, NULL);
+        uint64_t word;
+        size_t n;
 
+        /* Skip eight bytes at a time while none has its top bit set, which
+         * makes them ASCII. */
+        if (len - offset >= sizeof(word)) {
+            memcpy(&word, p + offset, sizeof(word));
+            if ((word & UINT64_C(0x8080808080808080)) == 0) {
+                offset += sizeof(word);
+                continue;
+            }
+        }
+        if (p[offset] < 0x80) {
+            offset++;
+            continue;
+        }
+        n = text_decode_sequence(p + offset, len - offset, NULL);
         if (n == 0) {
             break;
         }
@@ -83,24 +125,32 @@ text_is_utf8(const char *s, size_t len)
 
 /* Zero-width, bidirectional and control characters that Excel, web pages
  * and input methods leave in cells. ASCII whitespace is not among them. */
-static bool
+static inline bool
 text_is_invisible(UChar32 c)
 {
     if (c < 0x20) {
         return c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r';
     }
+    if (c < 0x7F) {
+        return false;
+    }
+    if (c > 0x2069) {
+        return c == 0xFEFF;
+    }
     return (c >= 0x7F && c <= 0x9F) || c == 0x00AD
         || (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E)
-        || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069)
-        || c == 0xFEFF;
+        || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069);
 }
 
 /* ASCII whitespace, U+00A0, U+3000 and the other Unicode space separators. */
-static bool
+static inline bool
 text_is_space(UChar32 c)
 {
-    return c == ' ' || (c >= '\t' && c <= '\r')
-        || u_charType(c) == U_SPACE_SEPARATOR;
+    /* U+0020 is the only ASCII character of type U_SPACE_SEPARATOR. */
+    if (c < 0x80) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    }
+    return u_charType(c) == U_SPACE_SEPARATOR;
 }
 
 static bool
@@ -128,62 +178,120 @@ text_is_word_letter(UChar32 c)
         && script != USCRIPT_YI;
 }
 
-/* Decodes valid UTF-8 into UTF-16 without the invisible characters. */
-static UChar *
-text_strip_invisible(const char *in, int32_t *out_len, unsigned *changes)
+static inline UChar32 text_map_char(UChar32 c, unsigned options,
+                                    unsigned *changes);
+
+/* Tells whether text_finish copies c unchanged and does not treat it as a
+ * space. */
+static inline bool
+text_is_plain_char(UChar32 c, unsigned options)
 {
-    int32_t len = (int32_t)strlen(in);
-    UChar *out = malloc(((size_t)len + 1) * sizeof(UChar));
+    unsigned ignored = 0;
+
+    return !text_is_space(c) && text_map_char(c, options, &ignored) == c;
+}
+
+/* Tells whether the len bytes at s are printable ASCII that text_normalize
+ * returns unchanged: no character the options map, and single spaces only
+ * between other characters (none at all in names). */
+static bool
+text_is_plain_ascii(const unsigned char *s, size_t len, unsigned options)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+
+        if (c == ' ') {
+            if (i == 0 || i + 1 == len || s[i + 1] == ' '
+                || (options & TEXT_OPT_NAME)) {
+                return false;
+            }
+        } else if (c < 0x21 || c > 0x7E
+                   || !text_is_plain_char(c, options)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Decodes the len bytes at in into UTF-16 at out (room for len units)
+ * without the invisible characters. Returns the number of units written, or
+ * -1 when in is not valid UTF-8. Sets *ascii when every character written
+ * is ASCII, and *plain when text_is_plain_char holds for each. */
+static int32_t
+text_decode_visible(const char *in, int32_t len, unsigned options, UChar *out,
+                    bool *ascii, bool *plain, unsigned *changes)
+{
+    const unsigned char *s = (const unsigned char *)in;
     int32_t i = 0;
     int32_t n = 0;
 
-    if (out == NULL) {
-        return NULL;
-    }
+    *ascii = true;
+    *plain = true;
     while (i < len) {
-        UChar32 c;
+        uint32_t c = s[i];
+        size_t step = 1;
 
-        U8_NEXT(in, i, len, c);
-        if (text_is_invisible(c)) {
+        if (c >= 0x80) {
+            step = text_decode_sequence(s + i, (size_t)(len - i), &c);
+            if (step == 0) {
+                return -1;
+            }
+        }
+        i += (int32_t)step;
+        if (text_is_invisible((UChar32)c)) {
             *changes |= TEXT_CHANGE_INVISIBLE;
             continue;
         }
+        *ascii = *ascii && c < 0x80;
+        *plain = *plain && text_is_plain_char((UChar32)c, options);
         U16_APPEND_UNSAFE(out, n, c);
     }
-    *out_len = n;
-    return out;
+    return n;
 }
 
-/* Returns the NFC form of s as a new buffer, setting TEXT_CHANGE_NFC when it
- * differs from s. */
-static UChar *
-text_compose(const UChar *s, int32_t len, int32_t *out_len, unsigned *changes)
+/* Stores in *out the NFC form of the len units at s, setting
+ * TEXT_CHANGE_NFC when it differs from s. *out is s itself when s is
+ * already in NFC, else buf (room for buf_units) or a new buffer stored in
+ * *allocated for the caller to free. Returns the length of *out, or -1 when
+ * ICU fails or memory runs out. */
+static int32_t
+text_compose(const UNormalizer2 *nfc, const UChar *s, int32_t len, bool ascii,
+             UChar *buf, int32_t buf_units, const UChar **out,
+             UChar **allocated, unsigned *changes)
 {
     UErrorCode status = U_ZERO_ERROR;
-    const UNormalizer2 *nfc = unorm2_getNFCInstance(&status);
     int32_t capacity = len * 3 + 1;
-    UChar *out;
+    UChar *composed = buf;
+    int32_t composed_len;
 
+    /* Text of ASCII characters only is in NFC, because no canonical
+     * composition joins two ASCII characters. */
+    if (ascii || unorm2_quickCheck(nfc, s, len, &status) == UNORM_YES) {
+        *out = s;
+        return len;
+    }
+    status = U_ZERO_ERROR;
+    if (capacity > buf_units) {
+        composed = malloc((size_t)capacity * sizeof(UChar));
+        if (composed == NULL) {
+            return -1;
+        }
+        *allocated = composed;
+    }
+    composed_len = unorm2_normalize(nfc, s, len, composed, capacity, &status);
     if (U_FAILURE(status)) {
-        return NULL;
+        return -1;
     }
-    out = malloc((size_t)capacity * sizeof(UChar));
-    if (out == NULL) {
-        return NULL;
-    }
-    *out_len = unorm2_normalize(nfc, s, len, out, capacity, &status);
-    if (U_FAILURE(status)) {
-        free(out);
-        return NULL;
-    }
-    if (*out_len != len || memcmp(out, s, (size_t)len * sizeof(UChar)) != 0) {
+    if (composed_len != len
+        || memcmp(composed, s, (size_t)len * sizeof(UChar)) != 0) {
         *changes |= TEXT_CHANGE_NFC;
     }
-    return out;
+    *out = composed;
+    return composed_len;
 }
 
 /* Maps one character according to the options. Spaces stay as they are. */
-static UChar32
+static inline UChar32
 text_map_char(UChar32 c, unsigned options, unsigned *changes)
 {
     if ((options & TEXT_OPT_NAME) && text_is_dot_variant(c)) {
@@ -245,18 +353,17 @@ text_skip_spaces(const UChar *s, int32_t *i, int32_t len, bool *plain)
     return run;
 }
 
-/* Maps characters, trims and folds spaces, and encodes the result. */
-static char *
-text_finish(const UChar *s, int32_t len, unsigned options, unsigned *changes)
+/* Maps characters, trims and folds spaces, and writes the result as UTF-8
+ * with a terminating NUL to out, which has room for len * 3 + 1 bytes.
+ * Returns the length written without the NUL. */
+static size_t
+text_finish(const UChar *s, int32_t len, unsigned options, char *out,
+            unsigned *changes)
 {
-    char *out = malloc((size_t)len * 3 + 1);
     size_t n = 0;
     int32_t i = 0;
     UChar32 prev = 0;   /* last character written, 0 at the start */
 
-    if (out == NULL) {
-        return NULL;
-    }
     while (i < len) {
         UChar32 c;
         UChar32 next;
@@ -286,40 +393,128 @@ text_finish(const UChar *s, int32_t len, unsigned options, unsigned *changes)
         prev = c;
     }
     out[n] = '\0';
-    return out;
+    return n;
+}
+
+bool
+text_normalize_to(const char *in, size_t len, unsigned options, char *out,
+                  size_t *out_len, unsigned *changes)
+{
+    UChar units_buf[TEXT_STACK_UNITS];
+    UChar composed_buf[TEXT_STACK_UNITS * 3];
+    UChar *units = units_buf;
+    UChar *allocated_units = NULL;
+    UChar *allocated_composed = NULL;
+    const UChar *composed;
+    const UNormalizer2 *nfc;
+    UErrorCode status = U_ZERO_ERROR;
+    unsigned found = 0;
+    int32_t units_len;
+    int32_t composed_len = -1;
+    bool ascii;
+    bool plain;
+
+    if (changes != NULL) {
+        *changes = 0;
+    }
+    if (in == NULL || len > INT32_MAX / 4) {
+        return false;
+    }
+    if (text_is_plain_ascii((const unsigned char *)in, len, options)) {
+        memcpy(out, in, len);
+        out[len] = '\0';
+        *out_len = len;
+        return true;
+    }
+    nfc = unorm2_getNFCInstance(&status);
+    if (U_FAILURE(status)) {
+        return false;
+    }
+    if (len > TEXT_STACK_UNITS) {
+        allocated_units = malloc(len * sizeof(UChar));
+        if (allocated_units == NULL) {
+            return false;
+        }
+        units = allocated_units;
+    }
+    units_len = text_decode_visible(in, (int32_t)len, options, units, &ascii,
+                                    &plain, &found);
+    if (units_len >= 0) {
+        composed_len = text_compose(nfc, units, units_len, ascii, composed_buf,
+                                    TEXT_STACK_UNITS * 3, &composed,
+                                    &allocated_composed, &found);
+    }
+
+    /* With no character removed, composed or mapped, and no space, the
+     * result is the input itself. */
+    if (composed_len >= 0 && plain && found == 0) {
+        memcpy(out, in, len);
+        out[len] = '\0';
+        *out_len = len;
+    } else if (composed_len >= 0) {
+        *out_len = text_finish(composed, composed_len, options, out, &found);
+    }
+    free(allocated_units);
+    free(allocated_composed);
+    if (composed_len < 0) {
+        return false;
+    }
+    if (changes != NULL) {
+        *changes = found;
+    }
+    return true;
 }
 
 char *
 text_normalize(const char *in, unsigned options, unsigned *changes)
 {
-    unsigned found = 0;
-    UChar *stripped;
-    UChar *composed = NULL;
-    int32_t stripped_len = 0;
-    int32_t composed_len = 0;
-    char *out = NULL;
+    size_t len;
+    size_t out_len;
+    char *out;
 
     if (changes != NULL) {
         *changes = 0;
     }
-    if (in == NULL || !text_is_utf8(in, strlen(in))
-        || strlen(in) > INT32_MAX / 4) {
+    if (in == NULL) {
         return NULL;
     }
-    stripped = text_strip_invisible(in, &stripped_len, &found);
-    if (stripped == NULL) {
+    len = strlen(in);
+    if (len > INT32_MAX / 4) {
         return NULL;
     }
-    composed = text_compose(stripped, stripped_len, &composed_len, &found);
-    if (composed != NULL) {
-        out = text_finish(composed, composed_len, options, &found);
+    out = malloc(TEXT_NORMALIZE_SIZE(len));
+    if (out == NULL) {
+        return NULL;
     }
-    free(stripped);
-    free(composed);
-    if (out != NULL && changes != NULL) {
-        *changes = found;
+    if (!text_normalize_to(in, len, options, out, &out_len, changes)) {
+        free(out);
+        return NULL;
     }
     return out;
+}
+
+bool
+text_is_blank(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        uint32_t c = p[i];
+        size_t step = 1;
+
+        if (c >= 0x80) {
+            step = text_decode_sequence(p + i, len - i, &c);
+            if (step == 0) {
+                return false;
+            }
+        }
+        if (!text_is_invisible((UChar32)c) && !text_is_space((UChar32)c)) {
+            return false;
+        }
+        i += step;
+    }
+    return true;
 }
 
 size_t

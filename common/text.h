@@ -44,6 +44,26 @@ enum text_option {
  * frees the result. */
 char *text_normalize(const char *in, unsigned options, unsigned *changes);
 
+/* Bytes that text_normalize_to may write for len bytes of input, with the
+ * terminating NUL. Each input byte decodes to at most one UTF-16 unit, NFC
+ * gets room for three units per unit (the call fails if it needs more), and
+ * each unit encodes as at most three bytes of UTF-8. */
+#define TEXT_NORMALIZE_SIZE(len) ((len) * 9 + 1)
+
+/* Normalises the len bytes at in as text_normalize does and writes the
+ * result with a terminating NUL to out, which has room for
+ * TEXT_NORMALIZE_SIZE(len) bytes. in needs no terminating NUL, and a NUL
+ * byte in it counts as a control character. Stores the length of the result
+ * without the NUL in *out_len and the enum text_change flags in *changes
+ * (when not NULL). Returns false, with *changes 0, when in is NULL, is not
+ * valid UTF-8 or is longer than INT32_MAX / 4 bytes, or memory runs out. */
+bool text_normalize_to(const char *in, size_t len, unsigned options,
+                       char *out, size_t *out_len, unsigned *changes);
+
+/* Tells whether the len bytes at s are valid UTF-8 made only of spaces and
+ * invisible characters, which is when text_normalize returns "" for them. */
+bool text_is_blank(const char *s, size_t len);
+
 /* Returns the length of the well-formed UTF-8 sequence at s (at most len
  * bytes, len > 0) and stores its code point in *code_point when that is not
  * NULL; returns 0 for a malformed or overlong sequence, a surrogate or a

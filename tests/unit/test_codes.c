@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -180,6 +181,32 @@ test_every_entry_round_trips(void **state)
     }
 }
 
+/* codes_lookup tries an exact match of the code before ignoring case, which
+ * finds the same entry only while no two codes of a table differ in case
+ * alone, and no code is empty. */
+static void
+test_codes_differ_ignoring_case(void **state)
+{
+    (void)state;
+    for (int t = 0; t < CODES_TABLE_COUNT; t++) {
+        size_t count;
+        const struct codes_entry *entries =
+            codes_entries((enum codes_table)t, &count);
+
+        for (size_t i = 0; i < count; i++) {
+            assert_true(entries[i].code[0] != '\0');
+            for (size_t j = i + 1; j < count; j++) {
+                if (strcasecmp(entries[i].code, entries[j].code) == 0) {
+                    print_error("table %d: %s and %s\n", t, entries[i].code,
+                                entries[j].code);
+                }
+                assert_int_not_equal(strcasecmp(entries[i].code,
+                                                entries[j].code), 0);
+            }
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -189,6 +216,7 @@ main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_entries),
         cmocka_unit_test(test_every_entry_round_trips),
+        cmocka_unit_test(test_codes_differ_ignoring_case),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

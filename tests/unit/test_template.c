@@ -540,6 +540,106 @@ test_import_keys(void **state)
     template_free(single);
 }
 
+/* Returns HEADER followed by count rows: ROW_ZHANG, except every
+ * bad_every-th row, which has gender 3. The caller frees it. */
+static char *
+long_file_text(size_t count, size_t bad_every)
+{
+    static const char bad[] =
+        "张三,3,20080101,1,110101200801010019,CHN,01,七年级,1班,202009\n";
+    size_t size = strlen(HEADER) + count * sizeof(bad) + 1;
+    char *text = malloc(size);
+    char *p;
+
+    assert_non_null(text);
+    p = stpcpy(text, HEADER);
+    for (size_t i = 0; i < count; i++) {
+        p = stpcpy(p, (i + 1) % bad_every == 0 ? bad : ROW_ZHANG);
+    }
+    return text;
+}
+
+static int
+compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A file of several batches of rows is checked in a second thread, and its
+ * rows, findings and import keys come out as they do for a short file. */
+static void
+test_long_file(void **state)
+{
+    const size_t count = 5000;
+    char *text = long_file_text(count, 1000);
+    struct template_file *file = read_ok(text);
+    struct template_file *pair = read_ok(HEADER ROW_ZHANG ROW_ZHANG);
+    const char **keys = calloc(count, sizeof(*keys));
+
+    (void)state;
+    assert_int_equal(file->row_count, count);
+    assert_int_equal(count_severity(file, TEMPLATE_ERROR), count / 1000);
+    for (size_t i = 0; i < file->diag_count; i++) {
+        assert_int_equal(file->diags[i].row, 1000 * (i + 1) + 1);
+        assert_int_equal(file->diags[i].field, TEMPLATE_GENDER);
+    }
+    for (size_t i = 0; i < count; i++) {
+        assert_int_equal(file->rows[i].row, i + 2);
+        assert_string_equal(file->rows[i].value[TEMPLATE_NAME], "张三");
+        assert_int_equal(file->rows[i].has_error, (i + 1) % 1000 == 0);
+        keys[i] = file->rows[i].import_key;
+    }
+    assert_string_equal(file->rows[0].import_key, pair->rows[0].import_key);
+    assert_string_equal(file->rows[1].import_key, pair->rows[1].import_key);
+
+    /* Equal rows are numbered, so every key differs. */
+    assert_non_null(keys);
+    qsort(keys, count, sizeof(*keys), compare_strings);
+    for (size_t i = 1; i < count; i++) {
+        assert_string_not_equal(keys[i - 1], keys[i]);
+    }
+    free(keys);
+    free(text);
+    template_free(file);
+    template_free(pair);
+}
+
+/* The first error in file order wins, whichever thread finds it: a wide row
+ * after many rows, and the row limit before a wide row. */
+static void
+test_long_file_errors(void **state)
+{
+    struct template_file *file = NULL;
+    struct xj_error err;
+    char *rows = long_file_text(3000, 1000);
+    char *over = long_file_text(200001, 1000000);
+    size_t rows_len = strlen(rows);
+    size_t over_len = strlen(over);
+    char *wide = malloc(rows_len + 10002 + 3);
+    char *wide_over = malloc(over_len + 10002 + 3);
+
+    (void)state;
+    assert_non_null(wide);
+    assert_non_null(wide_over);
+    memcpy(wide, rows, rows_len);
+    memset(wide + rows_len, ',', 10001);
+    strcpy(wide + rows_len + 10001, "x\n");
+    assert_int_equal(read_text(wide, &file, &err), XJ_ERR_TOO_LARGE);
+    assert_null(file);
+    assert_non_null(strstr(err.message, "row 3002 has more than"));
+
+    memcpy(wide_over, over, over_len);
+    memset(wide_over + over_len, ',', 10001);
+    strcpy(wide_over + over_len + 10001, "x\n");
+    assert_int_equal(read_text(wide_over, &file, &err), XJ_ERR_TOO_LARGE);
+    assert_null(file);
+    assert_non_null(strstr(err.message, "more than 200000 student rows"));
+    free(rows);
+    free(over);
+    free(wide);
+    free(wide_over);
+}
+
 static void
 test_english_headers(void **state)
 {
@@ -703,6 +803,8 @@ main(void)
         cmocka_unit_test(test_code_not_in_table),
         cmocka_unit_test(test_id_number_faults),
         cmocka_unit_test(test_import_keys),
+        cmocka_unit_test(test_long_file),
+        cmocka_unit_test(test_long_file_errors),
         cmocka_unit_test(test_english_headers),
         cmocka_unit_test(test_marked_headers_and_unknown_column),
         cmocka_unit_test(test_empty_lines_and_line_numbers),

@@ -138,6 +138,119 @@ test_normalize_without_changes_pointer(void **state)
     free(out);
 }
 
+/* text_normalize_to reads exactly len bytes and writes what text_normalize
+ * returns. */
+static void
+test_normalize_to_length(void **state)
+{
+    static const struct text_case cases[] = {
+        {"110101200801010019", TEXT_OPT_FOLD_WIDTH | TEXT_OPT_UPPER,
+         "110101200801010019", 0},
+        {"CHN", TEXT_OPT_FOLD_WIDTH, "CHN", 0},
+        {"a b", 0, "a b", 0},
+        {"a  b", 0, "a b", TEXT_CHANGE_SPACES},
+        {" x", TEXT_OPT_UPPER, "X", TEXT_CHANGE_TRIMMED | TEXT_CHANGE_CASE},
+        {"a.b", TEXT_OPT_NAME, "a\xC2\xB7" "b", TEXT_CHANGE_DOT},
+        {"张三", TEXT_OPT_NAME, "张三", 0},
+        {"河南省郑州市", 0, "河南省郑州市", 0},
+        {"１班", TEXT_OPT_FOLD_WIDTH, "1班", TEXT_CHANGE_FULLWIDTH},
+        {"Jose\xCC\x81", TEXT_OPT_NAME, "Jos\xC3\xA9", TEXT_CHANGE_NFC},
+        {"\xEF\xA4\x80", 0, "\xE8\xB1\x88", TEXT_CHANGE_NFC},
+    };
+    char out[TEXT_NORMALIZE_SIZE(8)];
+    unsigned changes = 0xFFFF;
+    size_t len = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[TEXT_NORMALIZE_SIZE(64)];
+        char *copy = text_normalize(cases[i].in, cases[i].options, NULL);
+
+        assert_true(strlen(cases[i].in) <= 64);
+        assert_true(text_normalize_to(cases[i].in, strlen(cases[i].in),
+                                      cases[i].options, buf, &len, &changes));
+        assert_string_equal(buf, cases[i].out);
+        assert_int_equal(len, strlen(cases[i].out));
+        assert_int_equal(changes, cases[i].changes);
+        assert_non_null(copy);
+        assert_string_equal(copy, buf);
+        free(copy);
+    }
+
+    /* Only the first len bytes count, and a NUL byte is a control
+     * character. */
+    assert_true(text_normalize_to("张三X", 6, 0, out, &len, &changes));
+    assert_string_equal(out, "张三");
+    assert_int_equal(len, 6);
+    assert_int_equal(changes, 0);
+    assert_true(text_normalize_to("张\0三", 7, 0, out, &len, &changes));
+    assert_string_equal(out, "张三");
+    assert_int_equal(changes, TEXT_CHANGE_INVISIBLE);
+    assert_false(text_normalize_to("\xE5\xBC\xA0", 2, 0, out, &len,
+                                   &changes));
+    assert_int_equal(changes, 0);
+    assert_false(text_normalize_to(NULL, 0, 0, out, &len, NULL));
+}
+
+static void
+test_is_blank(void **state)
+{
+    (void)state;
+    assert_true(text_is_blank("", 0));
+    assert_true(text_is_blank(" \t\r\n", 4));
+    assert_true(text_is_blank("\xC2\xA0\xE3\x80\x80", 5));
+    assert_true(text_is_blank("\xE2\x80\x8B\xEF\xBB\xBF\x01", 7));
+    assert_true(text_is_blank("x", 0));
+    assert_false(text_is_blank("a", 1));
+    assert_false(text_is_blank(" 张", 4));
+    assert_false(text_is_blank("\xE3\x80\x80.", 4));
+    assert_false(text_is_blank("\xFF", 1));
+    assert_false(text_is_blank("\xE3\x80", 2));
+}
+
+/* text_is_blank agrees with text_normalize returning "" for every single
+ * character, alone and between spaces. */
+static void
+test_is_blank_matches_normalize(void **state)
+{
+    (void)state;
+    for (uint32_t c = 1; c <= 0x10FFFF; c++) {
+        char text[8];
+        size_t n = 0;
+        char *out;
+
+        if (c >= 0xD800 && c <= 0xDFFF) {
+            continue;
+        }
+        text[n++] = ' ';
+        if (c < 0x80) {
+            text[n++] = (char)c;
+        } else if (c < 0x800) {
+            text[n++] = (char)(0xC0 | c >> 6);
+            text[n++] = (char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            text[n++] = (char)(0xE0 | c >> 12);
+            text[n++] = (char)(0x80 | (c >> 6 & 0x3F));
+            text[n++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            text[n++] = (char)(0xF0 | c >> 18);
+            text[n++] = (char)(0x80 | (c >> 12 & 0x3F));
+            text[n++] = (char)(0x80 | (c >> 6 & 0x3F));
+            text[n++] = (char)(0x80 | (c & 0x3F));
+        }
+        text[n++] = ' ';
+        text[n] = '\0';
+        out = text_normalize(text, 0, NULL);
+        assert_non_null(out);
+        if (text_is_blank(text, n) != (out[0] == '\0')) {
+            print_error("U+%04X: text_is_blank %d, normalised \"%s\"\n", c,
+                        text_is_blank(text, n), out);
+        }
+        assert_int_equal(text_is_blank(text, n), out[0] == '\0');
+        free(out);
+    }
+}
+
 static void
 test_utf8_validation(void **state)
 {
@@ -152,6 +265,9 @@ test_utf8_validation(void **state)
     assert_int_equal(text_utf8_valid_length("ab\xFF" "c", 4), 2);
     assert_int_equal(text_utf8_valid_length("张\xD5\xC5", 5), 3);
     assert_int_equal(text_utf8_valid_length("张三", 6), 6);
+    assert_int_equal(text_utf8_valid_length("abcdefgh张三", 14), 14);
+    assert_int_equal(text_utf8_valid_length("abcdefghij\xFF", 11), 10);
+    assert_int_equal(text_utf8_valid_length("abcdefgh\xED\xA0\x80", 11), 8);
 }
 
 static void
@@ -176,6 +292,9 @@ main(void)
         cmocka_unit_test(test_normalize_table),
         cmocka_unit_test(test_normalize_rejects_invalid_utf8),
         cmocka_unit_test(test_normalize_without_changes_pointer),
+        cmocka_unit_test(test_normalize_to_length),
+        cmocka_unit_test(test_is_blank),
+        cmocka_unit_test(test_is_blank_matches_normalize),
         cmocka_unit_test(test_utf8_validation),
         cmocka_unit_test(test_display_width),
     };
