@@ -47,7 +47,7 @@ Each side runs R times (default 3), alternating, each time into a fresh
 database. Prints rows per second (median and spread), the ratio
 import/COPY and the machine description.
 
-  N               students in the generated file
+  N               students in the generated file, at most 200000
   --runs R        runs of each side (default 3)
   --batch-size B  rows per import request, 1 to 5000 (default 5000)
   --seed S        seed of tests/data/gen_students.py (default 1)
@@ -100,6 +100,8 @@ parse_args() {
         esac
     done
     is_positive_int "$count" || die "invalid N '$count': expected a positive number"
+    # xueji import reads at most 200,000 rows from one file.
+    ((count <= 200000)) || die "invalid N '$count': one import file holds at most 200000 rows"
     is_positive_int "$runs" || die "invalid --runs '$runs': expected a positive number"
     if ! is_positive_int "$batch_size" || ((batch_size > 5000)); then
         die "invalid --batch-size '$batch_size': expected 1 to 5000"
