@@ -466,13 +466,13 @@ import_send_all(struct client *client, const struct import_options *options,
         progress_update(bar, totals->sent);
     }
 
-    /* After a batch failed on the server, the connection still works:
-     * read the replies to the batches in flight, so that totals->sent
-     * counts every row the server stored. A send also fails when the
-     * server closed the connection after an error reply. That reply can
-     * still be read, and it gives the reason. */
+    /* After the server failed or rejected a batch, the connection still
+     * works: read the replies to the batches in flight, so that
+     * totals->sent counts every row the server stored. A send also fails
+     * when the server closed the connection after an error reply. That
+     * reply can still be read, and it gives the reason. */
     while (rc < 0 && pending > 0 &&
-           (send_failed || client_exit_for(rc) == CLIENT_EXIT_SERVER)) {
+           (send_failed || client_exit_for(rc) != CLIENT_EXIT_CONNECT)) {
         struct xj_error later;
         int later_rc;
 

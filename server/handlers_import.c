@@ -13,8 +13,10 @@
  *      so that an import run again stores nothing twice;
  *   3. the duplicate-check keys of the new rows are locked (dedup_lock);
  *   4. import_candidates picks the few new rows that can have a problem
- *      or need another number, and only those go through dedup_recheck
- *      and student_number_refresh; then the audit row is written.
+ *      or need another number. Only those go through dedup_recheck, an L
+ *      number that a stored record holds is drawn again like the first,
+ *      and student_number_refresh gives J numbers; then the audit row is
+ *      written.
  *
  * The COPY comes before the locks, so a connection runs up to
  * IMPORT_PIPELINE batches at once: the next batch's COPY uses the second
@@ -23,6 +25,7 @@
  * daemon's batch drew at the same time, is run again from the start.
  */
 #include <event2/buffer.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,11 @@
 /* Transactions one batch may take: a deadlock or a clash of L numbers
  * with another daemon rolls it back and it runs again. */
 #define IMPORT_ATTEMPTS 3
+
+/* Rounds of new draws for L numbers that committed records hold, before
+ * student_number_refresh draws the rest. A round leaves about as many
+ * collisions as a county holds students per birth date in 10,000. */
+#define IMPORT_REDRAW_ROUNDS 8
 
 /* Batches of one connection on database threads at once. */
 #define IMPORT_PIPELINE 2
@@ -91,6 +99,7 @@ struct import_job {
     int64_t school_id;
     int64_t account_id;
     char school_code[16];
+    char ids[160];                  /* the connection's ids for log lines */
     char region[8];                 /* the school's county code */
     const char *invalid_field;      /* set when rejected before the database */
     bool failed;                    /* database error: nothing stored */
@@ -104,9 +113,36 @@ struct import_job {
     struct import_row *rows;        /* the accepted rows, in batch order */
     uint64_t *numbers;              /* their L numbers' digits, or 0 */
     bool *numbers_held;             /* numbers[i] is in the provisional set */
+    uint64_t *redrawn;              /* L numbers drawn again, and whether */
+    bool *redrawn_held;             /* each is in the provisional set */
+    size_t redrawn_count;
+    size_t redrawn_capacity;
     Xueji__V1__RowError **rejected;
     size_t rejected_count;
 };
+
+/* Writes a log line of a database thread with the ids of the batch's
+ * connection, which that thread must not read from the connection. */
+static void import_log(const struct import_job *import, enum log_level level,
+                       const char *fmt, ...) XJ_PRINTF(3, 4);
+
+static void
+import_log(const struct import_job *import, enum log_level level,
+           const char *fmt, ...)
+{
+    char message[1024];
+    va_list ap;
+
+    if (!log_enabled(level)) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    log_write(level, "%s school=%s request_id=%llu %s", message,
+              import->school_code, (unsigned long long)import->request_id,
+              import->ids);
+}
 
 /* Text built in a local block and moved into out one block at a time,
  * because an evbuffer_add per field was a tenth of the daemon's time in
@@ -322,9 +358,8 @@ import_result_ok(struct import_job *import, PGconn *pg, const PGresult *res,
                  import_error_field(res, PG_DIAG_MESSAGE_HINT));
     } else {
         import->failure = IMPORT_FAILURE_ERROR;
-        log_error("import statement failed school=%s request_id=%llu",
-                  import->school_code,
-                  (unsigned long long)import->request_id);
+        import_log(import, LOG_LEVEL_ERROR, "import statement failed "
+                   "context=\"%s\" sqlstate=%s", context, import->sqlstate);
         (void)db_result_ok(pg, res, context);
     }
     return false;
@@ -390,9 +425,8 @@ import_prepare(struct import_job *import, PGconn *pg, long count,
         return false;
     }
     if (PQntuples(res) != count) {
-        log_error("import ids missing school=%s request_id=%llu wanted=%ld",
-                  import->school_code,
-                  (unsigned long long)import->request_id, count);
+        import_log(import, LOG_LEVEL_ERROR, "import ids missing wanted=%ld",
+                   count);
         import->failure = IMPORT_FAILURE_ERROR;
         PQclear(res);
         return false;
@@ -418,8 +452,8 @@ import_draw_numbers(struct import_job *import)
     }
     region = strtoull(import->region, &end, 10);
     if (strlen(import->region) != 6 || *end != '\0') {
-        log_error("import school has no county code school=%s",
-                  import->school_code);
+        import_log(import, LOG_LEVEL_ERROR,
+                   "import school has no county code");
         free(prefixes);
         return false;
     }
@@ -451,6 +485,130 @@ import_release_numbers(struct import_job *import)
                         import->numbers_held, import->accepted);
     memset(import->numbers_held, 0,
            sizeof(*import->numbers_held) * import->accepted);
+    provisional_release(import->provisional, import->redrawn,
+                        import->redrawn_held, import->redrawn_count);
+    import->redrawn_count = 0;
+}
+
+/* Makes room for count more redrawn numbers; returns them, or NULL when
+ * out of memory. */
+static uint64_t *
+import_redrawn_room(struct import_job *import, size_t count, bool **held)
+{
+    size_t need = import->redrawn_count + count;
+
+    if (need > import->redrawn_capacity) {
+        size_t capacity = need * 2;
+        uint64_t *numbers = realloc(import->redrawn,
+                                    capacity * sizeof(*numbers));
+        bool *flags;
+
+        if (numbers == NULL) {
+            return NULL;
+        }
+        import->redrawn = numbers;
+        flags = realloc(import->redrawn_held, capacity * sizeof(*flags));
+        if (flags == NULL) {
+            return NULL;
+        }
+        import->redrawn_held = flags;
+        import->redrawn_capacity = capacity;
+    }
+    *held = import->redrawn_held + import->redrawn_count;
+    return import->redrawn + import->redrawn_count;
+}
+
+/* A new record whose L number another record holds. */
+struct import_collision {
+    char id[24];
+    char number[2 + PROVISIONAL_DIGITS];
+};
+
+/* Gives the records of list new L numbers of the same prefix, drawn apart
+ * from those of unfinished batches, and leaves in list the records whose
+ * new number is taken too. The SQL draw of student_number_refresh does not
+ * know the numbers of unfinished batches, so two batches of this daemon
+ * could take one number and then wait for each other at commit. */
+static bool
+import_redraw(struct import_job *import, PGconn *pg,
+              struct import_collision *list, size_t *count)
+{
+    uint64_t *prefixes = calloc(*count + 1, sizeof(*prefixes));
+    struct evbuffer *ids = evbuffer_new();
+    struct evbuffer *numbers = evbuffer_new();
+    uint64_t *drawn = NULL;
+    bool *held = NULL;
+    const char *params[2];
+    PGresult *res;
+    bool ok = prefixes != NULL && ids != NULL && numbers != NULL;
+
+    if (ok) {
+        drawn = import_redrawn_room(import, *count, &held);
+        ok = drawn != NULL;
+    }
+    for (size_t i = 0; ok && i < *count; i++) {
+        char prefix[15];
+
+        /* An L number: the letter, 14 digits of prefix, 4 of suffix. */
+        memcpy(prefix, list[i].number + 1, 14);
+        prefix[14] = '\0';
+        prefixes[i] = strtoull(prefix, NULL, 10);
+    }
+    if (!ok) {
+        import_log(import, LOG_LEVEL_ERROR,
+                   "out of memory drawing L numbers again records=%zu",
+                   *count);
+        import->failure = IMPORT_FAILURE_ERROR;
+    } else {
+        provisional_draw(import->provisional, prefixes, drawn, held, *count);
+        import->redrawn_count += *count;
+        evbuffer_add(ids, "{", 1);
+        evbuffer_add(numbers, "{", 1);
+        for (size_t i = 0; i < *count; i++) {
+            evbuffer_add_printf(ids, i == 0 ? "%s" : ",%s", list[i].id);
+            evbuffer_add_printf(numbers, i == 0 ? "L%0*llu" : ",L%0*llu",
+                                PROVISIONAL_DIGITS,
+                                (unsigned long long)drawn[i]);
+        }
+        evbuffer_add(ids, "}", 2);
+        evbuffer_add(numbers, "}", 2);
+        params[0] = (const char *)evbuffer_pullup(ids, -1);
+        params[1] = (const char *)evbuffer_pullup(numbers, -1);
+        res = import_query(import, pg, "import new L numbers",
+                           "UPDATE student s SET student_number = v.number"
+                           " FROM unnest($1::bigint[], $2::text[])"
+                           " AS v (id, number) WHERE s.id = v.id",
+                           2, params);
+        ok = res != NULL;
+        PQclear(res);
+    }
+    if (ok) {
+        res = import_query(import, pg, "import L numbers taken",
+                           "SELECT v.id, v.number"
+                           " FROM unnest($1::bigint[], $2::text[])"
+                           " AS v (id, number)"
+                           " CROSS JOIN LATERAL (SELECT 1 FROM student x"
+                           " WHERE x.student_number = v.number"
+                           " AND x.id <> v.id LIMIT 1) taken",
+                           2, params);
+        ok = res != NULL;
+        *count = ok ? (size_t)PQntuples(res) : 0;
+        for (size_t i = 0; i < *count; i++) {
+            snprintf(list[i].id, sizeof(list[i].id), "%s",
+                     PQgetvalue(res, (int)i, 0));
+            snprintf(list[i].number, sizeof(list[i].number), "%s",
+                     PQgetvalue(res, (int)i, 1));
+        }
+        PQclear(res);
+    }
+    free(prefixes);
+    if (ids != NULL) {
+        evbuffer_free(ids);
+    }
+    if (numbers != NULL) {
+        evbuffer_free(numbers);
+    }
+    return ok;
 }
 
 /* Marks the rows whose import key appears earlier in the batch, or is
@@ -579,8 +737,7 @@ import_copy_new(struct import_job *import, PGconn *pg, const PGresult *ids,
     bool ok;
 
     if (copy == NULL || listed == NULL) {
-        log_error("out of memory for an import batch school=%s",
-                  import->school_code);
+        import_log(import, LOG_LEVEL_ERROR, "out of memory for an import batch");
         import->failure = IMPORT_FAILURE_ERROR;
         free(copy);
         free(listed);
@@ -637,33 +794,61 @@ import_check_new(struct import_job *import, PGconn *pg, const char *ids)
     const char *params[1] = {ids};
     struct evbuffer *dup = evbuffer_new();
     struct evbuffer *renumber = evbuffer_new();
+    struct import_collision *collisions = NULL;
+    size_t collided = 0;
     PGresult *res = NULL;
     bool ok = dup != NULL && renumber != NULL;
 
     if (ok) {
         res = import_query(import, pg, "import candidates",
-                           "SELECT student_id, dup, renumber"
+                           "SELECT student_id, dup, renumber, student_number"
                            " FROM import_candidates($1::bigint[])", 1, params);
         ok = res != NULL;
+    }
+    if (ok) {
+        collisions = calloc((size_t)PQntuples(res) + 1, sizeof(*collisions));
+        ok = collisions != NULL;
     }
     if (ok) {
         evbuffer_add(dup, "{", 1);
         evbuffer_add(renumber, "{", 1);
         for (int i = 0; i < PQntuples(res); i++) {
             const char *id = PQgetvalue(res, i, 0);
+            const char *number = PQgetvalue(res, i, 3);
 
             if (PQgetvalue(res, i, 1)[0] == 't') {
                 evbuffer_add_printf(dup, evbuffer_get_length(dup) > 1
                                              ? ",%s" : "%s", id);
             }
-            if (PQgetvalue(res, i, 2)[0] == 't') {
+            /* Taken L numbers are drawn again here, and the refresh gives
+             * the records without a resident ID their J numbers. */
+            if (PQgetvalue(res, i, 2)[0] != 't') {
+                continue;
+            }
+            if (number[0] == 'L' && strlen(number) == 1 + PROVISIONAL_DIGITS) {
+                snprintf(collisions[collided].id, sizeof(collisions->id), "%s",
+                         id);
+                snprintf(collisions[collided].number,
+                         sizeof(collisions->number), "%s", number);
+                collided++;
+            } else {
                 evbuffer_add_printf(renumber, evbuffer_get_length(renumber) > 1
                                                   ? ",%s" : "%s", id);
             }
         }
-        PQclear(res);
-        res = NULL;
     }
+    PQclear(res);
+    res = NULL;
+    for (int round = 0; ok && collided > 0 && round < IMPORT_REDRAW_ROUNDS;
+         round++) {
+        ok = import_redraw(import, pg, collisions, &collided);
+    }
+    /* Numbers still taken after the rounds are left to the refresh. */
+    for (size_t i = 0; ok && i < collided; i++) {
+        evbuffer_add_printf(renumber, evbuffer_get_length(renumber) > 1
+                                          ? ",%s" : "%s", collisions[i].id);
+    }
+    free(collisions);
     if (ok && evbuffer_get_length(dup) > 1) {
         evbuffer_add(dup, "}", 2);
         params[0] = (const char *)evbuffer_pullup(dup, -1);
@@ -823,11 +1008,9 @@ import_run(struct db_job *job, struct db_session *session)
         if (import->failure != IMPORT_FAILURE_RETRY) {
             break;
         }
-        log_warn("import batch conflict school=%s request_id=%llu "
-                    "sqlstate=%s attempt=%d of %d",
-                    import->school_code,
-                    (unsigned long long)import->request_id, import->sqlstate,
-                    attempt, IMPORT_ATTEMPTS);
+        import_log(import, LOG_LEVEL_WARN, "import batch conflict "
+                   "sqlstate=%s attempt=%d of %d", import->sqlstate, attempt,
+                   IMPORT_ATTEMPTS);
         for (unsigned i = 0; i < import->accepted; i++) {
             import->rows[i].stored = false;
         }
@@ -848,6 +1031,8 @@ import_free(struct import_job *import)
     free(import->rows);
     free(import->numbers);
     free(import->numbers_held);
+    free(import->redrawn);
+    free(import->redrawn_held);
     wire_free(import->env);
     free(import);
 }
@@ -1006,6 +1191,8 @@ handle_import_batch(struct conn *conn, wire_envelope *env)
     import->provisional = server->provisional;
     snprintf(import->school_code, sizeof(import->school_code), "%s",
              conn->org_code);
+    snprintf(import->ids, sizeof(import->ids), "conn=%llu peer=%s user=%s",
+             (unsigned long long)conn->id, conn->peer, conn->username);
     if (batch->n_rows == 0 ||
         batch->n_rows > (size_t)server->config.max_batch_rows) {
         snprintf(message, sizeof(message), "a batch must have 1 to %ld rows",

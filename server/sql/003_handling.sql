@@ -466,23 +466,25 @@ END;
 $fn$;
 
 -- The records of an import batch that need more than their COPY, so that
--- the importer runs dedup_recheck and student_number_refresh over those
--- only. dup: the duplicate check may find a problem for the record, because
--- its ID number failed a check, another live record has its ID number, or
--- another live record has its name, gender and birth date and one of the
--- two has no resident ID. renumber: the record has no resident ID and so
--- needs a J number, or another record holds its L number. A new record is
--- nobody's counterpart yet, so dedup_recheck over the other records of the
--- batch would change nothing. Each record costs three or four index probes.
+-- the importer runs the full checks over those only. dup: the duplicate
+-- check may find a problem for the record, because its ID number failed a
+-- check, another live record has its ID number, or another live record has
+-- its name, gender and birth date and one of the two has no resident ID.
+-- renumber: the record has no resident ID and so needs a J number, or
+-- another record holds its L number (returned as student_number), which
+-- the importer draws again. A new record is nobody's counterpart yet, so
+-- dedup_recheck over the other records of the batch would change nothing.
+-- Each record costs three or four index probes.
 CREATE FUNCTION import_candidates(ids bigint[])
-RETURNS TABLE (student_id bigint, dup boolean, renumber boolean)
+RETURNS TABLE (student_id bigint, dup boolean, renumber boolean,
+               student_number text)
 LANGUAGE plpgsql
 SET jit = off
 AS $fn$
 BEGIN
     RETURN QUERY EXECUTE $sql$
-SELECT c.id, c.dup, c.renumber FROM (
-    SELECT s.id,
+SELECT c.id, c.dup, c.renumber, c.student_number FROM (
+    SELECT s.id, s.student_number,
            s.id_fault <> ''
            OR (s.id_number <> '' AND EXISTS (
                    SELECT 1 FROM student st

@@ -32,14 +32,23 @@ with open(sys.argv[1], "w", encoding="utf-8") as out:
     for i in range(1000):
         name = chars[i // len(chars)] + chars[i % len(chars)] + "华"
         out.write(f"{name},1,20150601,Z,,CHN,01,三年级,1班,202409\n")
+    for i in range(3):
+        out.write(f"{chars[i]}晨,1,20150602,Z,,CHN,01,三年级,1班,202409\n")
 PY
 h_run h_client school1 import --batch-size 1000 "$H_TMP/many.csv"
 h_assert_eq 1 "$H_RC" "import past the 999th J number"
 h_assert_contains "$H_ERR" \
     "no J student number is left for county 410102 and birth date 20150601" \
     "the refusal names the county and the date"
-# Batches of 7 rows: the 142 before it hold 994 rows and are stored.
-h_assert_eq 994 "$(h_psql "SELECT count(*) FROM student WHERE id_type = 'Z'")" \
+# Batches of 7 rows: the 142 before it hold 994 rows and are stored. The
+# refused batch holds rows 995 to 1001, and the batch after it, in flight
+# at the refusal, the last two rows, born on another day: it is stored,
+# and the client counts it.
+h_assert_eq 994 "$(h_psql "SELECT count(*) FROM student
+                           WHERE birth_date = '2015-06-01'")" \
     "nothing of the refused batch stored"
-h_assert_contains "$H_ERR" "994 of 1000 rows were stored" \
+h_assert_eq 2 "$(h_psql "SELECT count(*) FROM student
+                         WHERE birth_date = '2015-06-02'")" \
+    "the batch in flight after the refused one stored"
+h_assert_contains "$H_ERR" "996 of 1003 rows were stored" \
     "client counts what was stored"
