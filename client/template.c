@@ -227,7 +227,8 @@ template_free(struct template_file *file)
 
 /* ---- Findings ---------------------------------------------------------- */
 
-/* Copies src into dst (size bytes), cutting at a UTF-8 character boundary. */
+/* Copies src into dst (size bytes), cutting at a UTF-8 character boundary.
+ * src may itself end in a character that vsnprintf cut, which is dropped. */
 static void
 template_copy_text(char *dst, size_t size, const char *src)
 {
@@ -235,10 +236,8 @@ template_copy_text(char *dst, size_t size, const char *src)
 
     if (len >= size) {
         len = size - 1;
-        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80) {
-            len--;
-        }
     }
+    len = text_utf8_valid_length(src, len);
     memcpy(dst, src, len);
     dst[len] = '\0';
 }
@@ -1593,6 +1592,7 @@ struct template_parser {
     size_t record_cell;         /* first cell of the record being parsed */
     size_t record_text;         /* and the offset of its text */
     bool stopped;               /* a row check failed, so parsing ends */
+    size_t records_seen;        /* records that libcsv has completed */
     struct template_batch batches[TEMPLATE_BATCHES];
     struct template_batch *batch;       /* the batch being filled */
     struct template_row *rows;  /* held in place while keys are given */
@@ -2019,6 +2019,7 @@ template_on_record(int terminator, void *arg)
     bool kept = false;
 
     (void)terminator;
+    p->records_seen++;
     if (p->status == 0 && p->too_many_columns) {
         p->status = xj_error_set(&p->err, XJ_ERR_TOO_LARGE, "", "",
                                  "Delete the empty columns to the right of the table.",
@@ -2078,6 +2079,41 @@ template_find_line_end(const char *p, const char *end, const char **next_lf)
     return *next_lf;
 }
 
+static size_t
+template_count_quotes(const char *from, const char *end)
+{
+    size_t count = 0;
+
+    while ((from = memchr(from, '"', (size_t)(end - from))) != NULL) {
+        count++;
+        from++;
+    }
+    return count;
+}
+
+/* Fails the parse for a quoted cell that the file never closes, naming
+ * the first line after the last complete record that is not blank: the
+ * line of the stray quote, unless that record has multi-line cells. */
+static void
+template_unclosed_quote(struct template_parser *p, const char *from,
+                        const char *end, unsigned line)
+{
+    while (from < end && (*from == '\n' || *from == '\r')) {
+        /* CR LF, LF and a lone CR each end a line. */
+        if (*from == '\n' || from + 1 == end || from[1] != '\n') {
+            line++;
+        }
+        from++;
+    }
+    p->status = xj_error_set(&p->err, XJ_ERR_INVALID, "", "",
+                             "Find the cell in that row that starts with a "
+                             "double quote (\") and close or remove the "
+                             "quote, then save the file again.",
+                             "line %u opens a quoted cell that is never "
+                             "closed, so everything after it would be one "
+                             "cell", line);
+}
+
 /* Feeds the text to libcsv one line at a time to count lines. libcsv skips
  * empty lines without a callback, so counting records would not do. The
  * records after the header row go to the row checks in batches. */
@@ -2090,6 +2126,8 @@ template_parse(struct template_reader *r, const char *text, size_t len,
     const char *end = text + len;
     const char *q = text;
     const char *next_lf = NULL;
+    const char *after_record = text;    /* where the open record starts */
+    unsigned after_record_line = 1;
 
     memset(&p, 0, sizeof(p));
     p.reader = r;
@@ -2108,17 +2146,28 @@ template_parse(struct template_reader *r, const char *text, size_t len,
     p.line = 1;
     while (q < end && p.status == 0 && !p.stopped) {
         const char *eol = template_find_line_end(q, end, &next_lf);
+        size_t seen = p.records_seen;
 
         eol = eol < end ? eol + 1 : end;
         if (csv_parse(&csv, q, (size_t)(eol - q), template_on_field,
                       template_on_record, &p) != (size_t)(eol - q)) {
             p.status = p.status != 0 ? p.status : XJ_ERR_NOMEM;
         }
+        if (p.records_seen != seen) {
+            after_record = eol;
+            after_record_line = p.line + 1;
+        }
         q = eol;
         p.line++;
     }
     p.line--;
-    if (p.status == 0 && !p.stopped) {
+    /* Quotes come in pairs in a record, so an odd number of them after
+     * the last complete record means that a quoted cell was never closed
+     * and took the rest of the file. */
+    if (p.status == 0 && !p.stopped &&
+        template_count_quotes(after_record, end) % 2 == 1) {
+        template_unclosed_quote(&p, after_record, end, after_record_line);
+    } else if (p.status == 0 && !p.stopped) {
         csv_fini(&csv, template_on_field, template_on_record, &p);
     }
     csv_free(&csv);
@@ -2189,10 +2238,12 @@ out:
     return rc;
 }
 
-/* Converts GB18030 (which includes GBK and GB2312) to UTF-8. */
+/* Converts GB18030 (which includes GBK and GB2312) to UTF-8. On a byte
+ * that is not GB18030, returns XJ_ERR_INVALID with its offset in *bad and
+ * err left for the caller to fill. */
 static int
 template_from_gb18030(const char *in, size_t len, char **out, size_t *out_len,
-                      struct xj_error *err)
+                      size_t *bad, struct xj_error *err)
 {
     iconv_t cd = iconv_open("UTF-8", "GB18030");
     char *src = (char *)in;
@@ -2210,11 +2261,8 @@ template_from_gb18030(const char *in, size_t len, char **out, size_t *out_len,
         goto out;
     }
     if (iconv(cd, &src, &left, &dst, &room) == (size_t)-1) {
-        rc = xj_error_set(err, XJ_ERR_INVALID, "", "",
-                          "Open the file in Excel or WPS and save it as "
-                          "\"CSV UTF-8 (Comma delimited)\".",
-                          "file is neither UTF-8 nor GB18030: invalid byte at offset %zu",
-                          (size_t)(src - in));
+        *bad = (size_t)(src - in);
+        rc = XJ_ERR_INVALID;
         goto out;
     }
     *dst = '\0';
@@ -2249,6 +2297,21 @@ template_check_kind(const char *data, size_t len, struct xj_error *err)
     return 0;
 }
 
+/* Returns the line of the file (the first is 1) that holds byte offset. */
+static unsigned
+template_line_at(const char *data, size_t offset)
+{
+    unsigned line = 1;
+    const char *p = data;
+    const char *end = data + offset;
+
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        line++;
+        p++;
+    }
+    return line;
+}
+
 /* Replaces *data by its UTF-8 text without a byte-order mark. */
 static int
 template_decode(char **data, size_t *len, const char **encoding,
@@ -2256,7 +2319,7 @@ template_decode(char **data, size_t *len, const char **encoding,
 {
     char *converted = NULL;
     size_t converted_len = 0;
-    size_t valid;
+    size_t valid, bad = 0;
     int rc = template_check_kind(*data, *len, err);
 
     if (rc != 0) {
@@ -2273,14 +2336,30 @@ template_decode(char **data, size_t *len, const char **encoding,
         return xj_error_set(err, XJ_ERR_INVALID, "", "",
                             "Open the file in Excel or WPS and save it again as "
                             "\"CSV UTF-8 (Comma delimited)\".",
-                            "file starts as UTF-8 but has an invalid byte at offset %zu",
-                            valid + 3);
+                            "file starts as UTF-8 but line %u has an invalid "
+                            "byte (offset %zu)",
+                            template_line_at(*data, valid), valid + 3);
     }
-    if (text_is_utf8(*data, *len)) {
+    valid = text_utf8_valid_length(*data, *len);
+    if (valid == *len) {
         *encoding = "UTF-8";
         return 0;
     }
-    rc = template_from_gb18030(*data, *len, &converted, &converted_len, err);
+    rc = template_from_gb18030(*data, *len, &converted, &converted_len, &bad,
+                               err);
+    /* The encoding that reads further is the one the file was meant to
+     * have, and its first invalid byte is the one to fix. */
+    if (rc == XJ_ERR_INVALID) {
+        bool utf8 = valid >= bad;
+
+        return xj_error_set(err, XJ_ERR_INVALID, "", "",
+                            "Open the file in Excel or WPS and save it as "
+                            "\"CSV UTF-8 (Comma delimited)\".",
+                            "file is neither UTF-8 nor GB18030: line %u has "
+                            "a byte that is not %s (offset %zu)",
+                            template_line_at(*data, utf8 ? valid : bad),
+                            utf8 ? "UTF-8" : "GB18030", utf8 ? valid : bad);
+    }
     if (rc != 0) {
         return rc;
     }

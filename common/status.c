@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Names of the shared status codes and struct xj_error helpers. */
 #include "status.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +36,13 @@ xj_error_clear(struct xj_error *err)
     }
 }
 
+/* Drops a character that the end of the buffer cut from s. */
+static void
+status_cut_at_character(char *s)
+{
+    s[text_utf8_valid_length(s, strlen(s))] = '\0';
+}
+
 int
 xj_error_set(struct xj_error *err, enum xj_status code, const char *field,
              const char *value, const char *hint, const char *fmt, ...)
@@ -51,5 +59,10 @@ xj_error_set(struct xj_error *err, enum xj_status code, const char *field,
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
+    /* A value cut at the buffer's end may end inside a character, and
+     * JSON output and terminals need whole UTF-8. */
+    status_cut_at_character(err->value);
+    status_cut_at_character(err->hint);
+    status_cut_at_character(err->message);
     return code;
 }

@@ -170,6 +170,45 @@ test_utf8_bom_file(void **state)
     template_free(file);
 }
 
+/* A UTF-8 file with one bad byte far down names that byte's line, where
+ * the GB18030 reading failed much earlier, in the header. */
+static void
+test_bad_byte_names_its_line(void **state)
+{
+    struct template_file *file = NULL;
+    struct xj_error err;
+    char text[4096] = HEADER;
+    const char *row = "王芳,女,2008-01-01,居民身份证,110101200801010027,"
+                      "中国,汉族,七年级,1班,2020年9月\n";
+
+    (void)state;
+    for (int i = 0; i < 20; i++) {
+        strcat(text, row);
+    }
+    strcat(text, "\xff");
+    strcat(text, row);
+    assert_int_equal(read_text(text, &file, &err), XJ_ERR_INVALID);
+    assert_null(file);
+    assert_non_null(strstr(err.message, "line 22 has a byte that is not UTF-8"));
+}
+
+/* A stray quote would make the rest of the file one cell: the file is
+ * rejected with the line of the quote. */
+static void
+test_unclosed_quote_names_its_line(void **state)
+{
+    struct template_file *file = NULL;
+    struct xj_error err;
+
+    (void)state;
+    assert_int_equal(read_text(HEADER ROW_ZHANG ROW_ZHANG "\n"
+                               "\"李四,1,20080101,1,110101200801010019,CHN,01,"
+                               "七年级,1班,202009\n" ROW_ZHANG ROW_ZHANG,
+                               &file, &err), XJ_ERR_INVALID);
+    assert_null(file);
+    assert_non_null(strstr(err.message, "line 5 opens a quoted cell"));
+}
+
 static void
 test_gb18030_file(void **state)
 {
@@ -789,6 +828,8 @@ main(void)
         cmocka_unit_test(test_utf8_file),
         cmocka_unit_test(test_utf8_bom_file),
         cmocka_unit_test(test_gb18030_file),
+        cmocka_unit_test(test_bad_byte_names_its_line),
+        cmocka_unit_test(test_unclosed_quote_names_its_line),
         cmocka_unit_test(test_undecodable_file),
         cmocka_unit_test(test_excel_workbook_rejected),
         cmocka_unit_test(test_scientific_id_number),

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "status.h"
 #include "text.h"
 
 struct text_case {
@@ -285,6 +286,30 @@ test_display_width(void **state)
     assert_int_equal(text_display_width("\xFF"), 1);
 }
 
+/* An error whose message, value or hint is cut at its buffer's end keeps
+ * whole UTF-8 characters, so JSON output stays valid. */
+static void
+test_error_cut_at_character(void **state)
+{
+    char long_text[1024] = "";
+    struct xj_error err;
+
+    (void)state;
+    /* One ASCII byte first, so that the 3-byte characters straddle every
+     * buffer end. */
+    strcat(long_text, "x");
+    while (strlen(long_text) + 3 < sizeof(long_text)) {
+        strcat(long_text, "河");
+    }
+    xj_error_set(&err, XJ_ERR_INVALID, "name", long_text, long_text, "%s",
+                 long_text);
+    assert_true(text_is_utf8(err.message, strlen(err.message)));
+    assert_true(text_is_utf8(err.value, strlen(err.value)));
+    assert_true(text_is_utf8(err.hint, strlen(err.hint)));
+    assert_true(strlen(err.message) > sizeof(err.message) - 4);
+    assert_true(strlen(err.value) > sizeof(err.value) - 4);
+}
+
 int
 main(void)
 {
@@ -297,6 +322,7 @@ main(void)
         cmocka_unit_test(test_is_blank_matches_normalize),
         cmocka_unit_test(test_utf8_validation),
         cmocka_unit_test(test_display_width),
+        cmocka_unit_test(test_error_cut_at_character),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
