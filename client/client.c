@@ -224,14 +224,34 @@ client_tls_start(struct client *client, const char *host,
     return 0;
 }
 
+/* Tells whether an SSL_read or SSL_write that returned n was only
+ * interrupted by a signal, so that the call can be made again. */
+static bool
+client_interrupted(struct client *client, int n)
+{
+    int reason = SSL_get_error(client->ssl, n);
+
+    return errno == EINTR &&
+           (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE ||
+            reason == SSL_ERROR_SYSCALL);
+}
+
 static int
 client_write_all(struct client *client, const unsigned char *data, size_t len,
                  struct xj_error *err)
 {
     while (len > 0) {
-        int n = SSL_write(client->ssl, data, len > INT32_MAX ? INT32_MAX
-                                                            : (int)len);
+        int n;
 
+        errno = 0;
+        n = SSL_write(client->ssl, data, len > INT32_MAX ? INT32_MAX
+                                                         : (int)len);
+
+        /* A signal with a handler, such as SIGINT during an import,
+         * interrupts the call; the socket timeout does not restart it. */
+        if (n <= 0 && client_interrupted(client, n)) {
+            continue;
+        }
         if (n <= 0) {
             return xj_error_set(err, XJ_ERR_IO, NULL, NULL,
                                 _("check the network and run the command "
@@ -249,9 +269,15 @@ client_read_all(struct client *client, unsigned char *data, size_t len,
                 struct xj_error *err)
 {
     while (len > 0) {
-        int n = SSL_read(client->ssl, data, len > INT32_MAX ? INT32_MAX
-                                                           : (int)len);
+        int n;
 
+        errno = 0;
+        n = SSL_read(client->ssl, data, len > INT32_MAX ? INT32_MAX
+                                                        : (int)len);
+
+        if (n <= 0 && client_interrupted(client, n)) {
+            continue;
+        }
         if (n <= 0) {
             return xj_error_set(err, XJ_ERR_IO, NULL, NULL,
                                 _("the server closed the connection or did "

@@ -7,6 +7,7 @@
  * example after an interruption) stores nothing twice.
  */
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,18 @@ import_print_rejected(const char *path, const Xueji__V1__ImportReply *reply)
     }
 }
 
+/* Set by SIGINT during an upload: no batch is sent after it, the replies
+ * to the batches in flight are read, and the client says how many rows
+ * are stored. A second SIGINT ends the client at once. */
+static volatile sig_atomic_t import_interrupted;
+
+static void
+import_on_interrupt(int signo)
+{
+    (void)signo;
+    import_interrupted = 1;
+}
+
 /* A batch that was sent and whose reply has not arrived yet. */
 struct import_inflight {
     uint64_t request_id;
@@ -445,8 +458,9 @@ import_send_all(struct client *client, const struct import_options *options,
     if (client->max_batch_rows > 0 && batch_size > client->max_batch_rows) {
         batch_size = client->max_batch_rows;
     }
-    while (rc == 0 && (done < count || pending > 0)) {
-        if (done < count && pending < IMPORT_INFLIGHT_MAX) {
+    while (rc == 0 && ((done < count && !import_interrupted) || pending > 0)) {
+        if (done < count && pending < IMPORT_INFLIGHT_MAX &&
+            !import_interrupted) {
             size_t n = count - done < batch_size ? count - done : batch_size;
 
             rc = import_send(client, options->path, rows + done, &n,
@@ -547,6 +561,9 @@ import_upload(const struct client_settings *settings,
               Xueji__V1__StudentRow **rows, size_t count,
               struct import_totals *totals)
 {
+    struct sigaction interrupt = {.sa_handler = import_on_interrupt,
+                                  .sa_flags = SA_RESETHAND};
+    struct sigaction previous;
     struct client client;
     struct progress *bar = NULL;
     struct xj_error err;
@@ -558,8 +575,16 @@ import_upload(const struct client_settings *settings,
         bar = progress_new(stderr, _("import"), count);
     }
     if (rc == 0) {
+        import_interrupted = 0;
+        sigemptyset(&interrupt.sa_mask);
+        sigaction(SIGINT, &interrupt, &previous);
         rc = import_send_all(&client, options, rows, count, totals, bar,
                              &err);
+        sigaction(SIGINT, &previous, NULL);
+        if (rc == 0 && import_interrupted && totals->sent < count) {
+            rc = xj_error_set(&err, XJ_ERR_UNAVAILABLE, NULL, NULL, NULL,
+                              _("the import was interrupted"));
+        }
     }
     progress_finish(bar);
     client_close(&client);
@@ -576,7 +601,8 @@ import_upload(const struct client_settings *settings,
                                      "(nothing is stored twice)\n", count),
                     totals->sent, count);
         }
-        return client_exit_for(rc);
+        /* The shell's status for a process that SIGINT ended. */
+        return import_interrupted ? 128 + SIGINT : client_exit_for(rc);
     }
     return 0;
 }

@@ -73,3 +73,34 @@ h_assert_contains "$(cat "$H_TMP/long.err")" "$stored of 4000 rows were stored" 
     "client counts the stored rows exactly"
 h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
     "request rejected while shutting down" "new batch refused"
+
+# Ctrl-C during an import: the client sends no batch after it, reads the
+# replies to the batches in flight and says how many rows are stored,
+# with the shell's status for SIGINT. Run again, the import finishes.
+h_start_server
+h_add_school 4101020002 "中断一小" 410102 0371-60000002
+h_add_account school2 4101020002 school
+# The client itself, not h_client, whose subshell would take the signal.
+XUEJI_PASSWORD="$H_PASSWORD" HOME="$H_TMP" "$XUEJI" --server "127.0.0.1:$H_PORT" \
+    --ca "$H_CERTS/ca.pem" --user school2 import --batch-size 10 \
+    "$H_TMP/long.csv" >"$H_TMP/int.out" 2>"$H_TMP/int.err" &
+client_pid=$!
+school2=$(h_psql "SELECT id FROM organisation WHERE code = '4101020002'")
+for _ in $(seq 1 100); do
+    [[ $(h_psql "SELECT count(*) FROM student WHERE school_id = $school2") -gt 0 ]] && break
+    sleep 0.05
+done
+kill -INT "$client_pid"
+client_rc=0
+wait "$client_pid" || client_rc=$?
+h_assert_eq 130 "$client_rc" "client status after Ctrl-C"
+stored=$(h_psql "SELECT count(*) FROM student WHERE school_id = $school2")
+[[ $stored -lt 4000 ]] || h_fail "the import went on to the end after Ctrl-C"
+h_assert_contains "$(cat "$H_TMP/int.err")" "the import was interrupted" \
+    "client says the import was interrupted"
+h_assert_contains "$(cat "$H_TMP/int.err")" "$stored of 4000 rows were stored" \
+    "client counts the stored rows after Ctrl-C"
+h_run h_client school2 --json import --batch-size 500 "$H_TMP/long.csv"
+h_assert_eq 0 "$H_RC" "import run again after Ctrl-C: $H_ERR"
+h_assert_eq "$((4000 - stored))" "$(h_json 'data["import"]["created"]' <<<"$H_OUT")" \
+    "the rest created"
