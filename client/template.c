@@ -1362,6 +1362,24 @@ template_process_row(struct template_reader *r, unsigned line)
                            "the missing cells are read as empty.",
                            "row has %zu cells, the header row %zu",
                            r->cell_count, r->header_cells);
+    } else if (r->cell_count > r->header_cells) {
+        /* Cells inserted in Excel shift the rest to the right; values
+         * past the last header are not read at all. */
+        size_t last = r->cell_count;
+
+        while (last > r->header_cells &&
+               text_is_blank(r->cells[last - 1], r->cell_lengths[last - 1])) {
+            last--;
+        }
+        if (last > r->header_cells) {
+            template_cell_diag(r, row, TEMPLATE_FIELD_COUNT, TEMPLATE_WARNING,
+                               NULL,
+                               "Check that every value stands under its "
+                               "header; the cells right of the last header "
+                               "are ignored.",
+                               "row has %zu cells, the header row %zu",
+                               last, r->header_cells);
+        }
     }
     for (int f = 0; f < TEMPLATE_FIELD_COUNT; f++) {
         size_t column = r->field_column[f];

@@ -209,6 +209,23 @@ test_unclosed_quote_names_its_line(void **state)
     assert_non_null(strstr(err.message, "line 5 opens a quoted cell"));
 }
 
+/* Values right of the last header are not read, so a row that has some
+ * is warned about; empty cells there, as Excel writes them, are not. */
+static void
+test_extra_cells_warned(void **state)
+{
+    struct template_file *file = read_ok(
+        HEADER "张三,1,20080101,1,110101200801010019,CHN,01,七年级,1班,202009,,,\n"
+        "张三,1,20080101,1,110101200801010019,CHN,01,七年级,1班,202009,x,y\n");
+
+    (void)state;
+    assert_int_equal(file->diag_count, 1);
+    assert_int_equal(file->diags[0].row, 3);
+    assert_int_equal(file->diags[0].severity, TEMPLATE_WARNING);
+    assert_string_equal(file->diags[0].message, "row has 12 cells, the header row 10");
+    template_free(file);
+}
+
 static void
 test_gb18030_file(void **state)
 {
@@ -830,6 +847,7 @@ main(void)
         cmocka_unit_test(test_gb18030_file),
         cmocka_unit_test(test_bad_byte_names_its_line),
         cmocka_unit_test(test_unclosed_quote_names_its_line),
+        cmocka_unit_test(test_extra_cells_warned),
         cmocka_unit_test(test_undecodable_file),
         cmocka_unit_test(test_excel_workbook_rejected),
         cmocka_unit_test(test_scientific_id_number),
