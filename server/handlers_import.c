@@ -58,9 +58,10 @@
 #define IMPORT_ATTEMPTS 3
 
 /* Rounds of new draws for L numbers that committed records hold, before
- * student_number_refresh draws the rest. A round leaves about as many
- * collisions as a county holds students per birth date in 10,000. */
-#define IMPORT_REDRAW_ROUNDS 8
+ * student_number_refresh draws the rest. Where a county and birth date
+ * have n of their 10,000 numbers taken, a record is still colliding after
+ * all rounds with odds of (n / 10,000) to the power of the rounds. */
+#define IMPORT_REDRAW_ROUNDS 32
 
 /* Batches of one connection on database threads at once. */
 #define IMPORT_PIPELINE 2

@@ -3,15 +3,13 @@
 -- 003_handling.sql, because it reads the attested pairs defined there.
 
 -- Serialises writers that touch the same keys (ID numbers, or name, gender
--- and birth date). A writer holds these transaction-level advisory locks
--- from before its duplicate check until commit, so a second writer's check,
--- which runs after it gets the locks, sees the first writer's committed
--- rows. The writes themselves may come first: an import copies a batch's
--- rows and then waits for the locks, so that its COPY runs while the
--- previous batch is checked. Keys hash into 1024 buckets taken in ascending
--- order, which keeps the lock count per transaction bounded (PostgreSQL's
--- shared lock table holds max_locks_per_transaction x max_connections
--- entries) and rules out deadlocks between writers waiting for locks.
+-- and birth date). A writer takes these transaction-level advisory locks
+-- before it inserts or changes records and holds them until commit, so a
+-- second writer's check, which runs after it gets the locks, sees the
+-- first writer's committed rows. Keys hash into 1024 buckets taken in
+-- ascending order, which keeps the lock count per transaction bounded
+-- (PostgreSQL's shared lock table holds max_locks_per_transaction x
+-- max_connections entries) and rules out deadlocks between writers.
 CREATE FUNCTION dedup_lock(keys text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE

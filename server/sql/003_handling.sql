@@ -123,21 +123,23 @@ CREATE TABLE student_number_history (
     PRIMARY KEY (student_id, student_number)
 );
 
--- The numbers of a record from its first change of number on: the number
--- it was imported with, assigned when the record was created, and each
--- later one. A record whose number never changed has no rows here; its
--- only number is the one on the record, so an import writes no history.
--- Numbers given inside the importing transaction (J numbers, and the new
--- draw of a colliding L number) are the record's first number too.
+CREATE FUNCTION student_number_log_insert() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO student_number_history (student_id, student_number)
+    SELECT id, student_number FROM new_rows WHERE student_number IS NOT NULL
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER student_number_history_insert
+    AFTER INSERT ON student REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION student_number_log_insert();
+
+-- The history row of a changed number.
 CREATE FUNCTION student_number_log_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.student_number IS NOT NULL THEN
-        INSERT INTO student_number_history (student_id, student_number,
-                                            assigned_at)
-        VALUES (OLD.id, OLD.student_number, OLD.created_at)
-        ON CONFLICT DO NOTHING;
-    END IF;
     INSERT INTO student_number_history (student_id, student_number)
     VALUES (NEW.id, NEW.student_number)
     ON CONFLICT DO NOTHING;
@@ -148,9 +150,9 @@ CREATE TRIGGER student_number_history_update
     AFTER UPDATE OF student_number ON student
     FOR EACH ROW
     WHEN (NEW.student_number IS NOT NULL
-          AND NEW.student_number IS DISTINCT FROM OLD.student_number
-          AND OLD.created_at < now())
+          AND NEW.student_number IS DISTINCT FROM OLD.student_number)
     EXECUTE FUNCTION student_number_log_change();
+
 
 -- The 6-digit region code of a school: its county's code.
 CREATE FUNCTION school_region(school bigint) RETURNS text
@@ -462,53 +464,5 @@ SELECT (SELECT count(*) FROM inserted)::integer,
 $sql$
     INTO created, cleared
     USING ids;
-END;
-$fn$;
-
--- The records of an import batch that need more than their COPY, so that
--- the importer runs the full checks over those only. dup: the duplicate
--- check may find a problem for the record, because its ID number failed a
--- check, another live record has its ID number, or another live record has
--- its name, gender and birth date and one of the two has no resident ID.
--- renumber: the record has no resident ID and so needs a J number, or
--- another record holds its L number (returned as student_number), which
--- the importer draws again. A new record is nobody's counterpart yet, so
--- dedup_recheck over the other records of the batch would change nothing.
--- Each record costs three or four index probes.
-CREATE FUNCTION import_candidates(ids bigint[])
-RETURNS TABLE (student_id bigint, dup boolean, renumber boolean,
-               student_number text)
-LANGUAGE plpgsql
-SET jit = off
-AS $fn$
-BEGIN
-    RETURN QUERY EXECUTE $sql$
-SELECT c.id, c.dup, c.renumber, c.student_number FROM (
-    SELECT s.id, s.student_number,
-           s.id_fault <> ''
-           OR (s.id_number <> '' AND EXISTS (
-                   SELECT 1 FROM student st
-                   WHERE st.id_number = s.id_number AND st.deleted_at IS NULL
-                     AND st.id_number <> '' AND st.id <> s.id))
-           OR EXISTS (
-                   SELECT 1 FROM student st
-                   WHERE st.name = s.name AND st.gender = s.gender
-                     AND st.birth_date = s.birth_date
-                     AND st.deleted_at IS NULL AND st.id <> s.id
-                     AND (s.id_type <> '1' OR s.id_number = ''
-                          OR st.id_type <> '1' OR st.id_number = ''))
-               AS dup,
-           s.id_type <> '1'
-           OR EXISTS (SELECT 1 FROM student x
-                      WHERE x.student_number = s.student_number
-                        AND x.id <> s.id) AS renumber
-    FROM unnest($1::bigint[]) AS g (id)
-    CROSS JOIN LATERAL (
-        SELECT st.id, st.id_number, st.name, st.gender, st.birth_date,
-               st.id_type, st.id_fault, st.student_number
-        FROM student st WHERE st.id = g.id OFFSET 0) s
-    OFFSET 0) c
-WHERE c.dup OR c.renumber
-$sql$ USING ids;
 END;
 $fn$;

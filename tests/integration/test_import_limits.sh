@@ -52,3 +52,35 @@ h_assert_eq 2 "$(h_psql "SELECT count(*) FROM student
     "the batch in flight after the refused one stored"
 h_assert_contains "$H_ERR" "996 of 1003 rows were stored" \
     "client counts what was stored"
+
+# A county and birth date have 10,000 L numbers. With all of them taken,
+# the batch that needs another is rejected with a message that names the
+# county and the date, after a bounded number of draws, instead of
+# drawing for ever while it holds the duplicate-check locks.
+school=$(h_psql "SELECT id FROM organisation WHERE code = '4101020001'")
+h_psql "INSERT INTO student (school_id, import_key, name, gender, birth_date,
+            id_type, nationality, ethnicity, grade, class_name, enrol_month,
+            student_number)
+        SELECT $school, md5('full' || n), '满号' || n, '1', '2015-05-01', '1',
+               'CHN', '01', '三年级', '1班', '202409',
+               'L41010220150501' || lpad(n::text, 4, '0')
+        FROM generate_series(0, 9999) AS n" >/dev/null
+"$PYTHON3" - "$H_TMP/full.csv" <<'PY'
+import sys
+body = "41010220150501123"
+weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    out.write("姓名,性别,出生日期,身份证件类型,身份证件号,国籍/地区,民族,"
+              "年级,班级,入学年月\n")
+    out.write(f"满一,1,20150501,1,{body}{check},CHN,01,三年级,1班,202409\n")
+PY
+h_run timeout 120 env XUEJI_PASSWORD="$H_PASSWORD" HOME="$H_TMP" "$XUEJI" \
+    --server "127.0.0.1:$H_PORT" --ca "$H_CERTS/ca.pem" --user school1 \
+    import "$H_TMP/full.csv"
+h_assert_eq 1 "$H_RC" "import with no L number left"
+h_assert_contains "$H_ERR" \
+    "no L student number is left for county 410102 and birth date 20150501" \
+    "the rejection names the county and the date"
+h_assert_eq 0 "$(h_psql "SELECT count(*) FROM student WHERE name = '满一'")" \
+    "nothing of the rejected batch stored"
