@@ -2097,16 +2097,43 @@ template_find_line_end(const char *p, const char *end, const char **next_lf)
     return *next_lf;
 }
 
-static size_t
-template_count_quotes(const char *from, const char *end)
+/* Returns the line of the first line that is not blank from from on,
+ * which is line: where the record after the last complete one starts. */
+static unsigned
+template_record_start(const char *from, const char *end, unsigned line)
 {
-    size_t count = 0;
-
-    while ((from = memchr(from, '"', (size_t)(end - from))) != NULL) {
-        count++;
+    while (from < end && (*from == '\n' || *from == '\r')) {
+        /* CR LF, LF and a lone CR each end a line. */
+        if (*from == '\n' || from + 1 == end || from[1] != '\n') {
+            line++;
+        }
         from++;
     }
-    return count;
+    return line;
+}
+
+/* Fails the parse for a quote that libcsv's strict mode rejects on the
+ * current line: one inside a cell that is not doubled, or text after the
+ * quote that closes a cell. */
+static void
+template_stray_quote(struct template_parser *p, const char *from,
+                     const char *end, unsigned line)
+{
+    unsigned start = template_record_start(from, end, line);
+    static const char hint[] =
+        "Inside a cell, write a double quote as two (\"\"), and put the "
+        "whole cell in quotes; or remove the quote. Then save the file again.";
+
+    if (start < p->line) {
+        p->status = xj_error_set(&p->err, XJ_ERR_INVALID, "", "", hint,
+                                 "line %u has a double quote (\") that does "
+                                 "not fit the quoted cell of the row that "
+                                 "starts at line %u", p->line, start);
+    } else {
+        p->status = xj_error_set(&p->err, XJ_ERR_INVALID, "", "", hint,
+                                 "line %u has a double quote (\") inside a "
+                                 "cell", p->line);
+    }
 }
 
 /* Fails the parse for a quoted cell that the file never closes, naming
@@ -2116,13 +2143,7 @@ static void
 template_unclosed_quote(struct template_parser *p, const char *from,
                         const char *end, unsigned line)
 {
-    while (from < end && (*from == '\n' || *from == '\r')) {
-        /* CR LF, LF and a lone CR each end a line. */
-        if (*from == '\n' || from + 1 == end || from[1] != '\n') {
-            line++;
-        }
-        from++;
-    }
+    line = template_record_start(from, end, line);
     p->status = xj_error_set(&p->err, XJ_ERR_INVALID, "", "",
                              "Find the cell in that row that starts with a "
                              "double quote (\") and close or remove the "
@@ -2154,7 +2175,11 @@ template_parse(struct template_reader *r, const char *text, size_t len,
     p.batch = &p.batches[0];
     p.batches[0].records =
         malloc(TEMPLATE_BATCH_RECORDS * sizeof(*p.batches[0].records));
-    if (p.batches[0].records == NULL || csv_init(&csv, CSV_APPEND_NULL) != 0) {
+    /* Strict parsing rejects a quote inside a cell that is not doubled,
+     * and a quoted cell never closed, instead of reading on into the next
+     * rows as part of the cell. */
+    if (p.batches[0].records == NULL ||
+        csv_init(&csv, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI) != 0) {
         free(p.batches[0].records);
         return XJ_ERR_NOMEM;
     }
@@ -2168,8 +2193,13 @@ template_parse(struct template_reader *r, const char *text, size_t len,
 
         eol = eol < end ? eol + 1 : end;
         if (csv_parse(&csv, q, (size_t)(eol - q), template_on_field,
-                      template_on_record, &p) != (size_t)(eol - q)) {
-            p.status = p.status != 0 ? p.status : XJ_ERR_NOMEM;
+                      template_on_record, &p) != (size_t)(eol - q) &&
+            p.status == 0) {
+            if (csv_error(&csv) == CSV_EPARSE) {
+                template_stray_quote(&p, after_record, eol, after_record_line);
+            } else {
+                p.status = XJ_ERR_NOMEM;
+            }
         }
         if (p.records_seen != seen) {
             after_record = eol;
@@ -2179,14 +2209,10 @@ template_parse(struct template_reader *r, const char *text, size_t len,
         p.line++;
     }
     p.line--;
-    /* Quotes come in pairs in a record, so an odd number of them after
-     * the last complete record means that a quoted cell was never closed
-     * and took the rest of the file. */
     if (p.status == 0 && !p.stopped &&
-        template_count_quotes(after_record, end) % 2 == 1) {
+        csv_fini(&csv, template_on_field, template_on_record, &p) != 0 &&
+        p.status == 0) {
         template_unclosed_quote(&p, after_record, end, after_record_line);
-    } else if (p.status == 0 && !p.stopped) {
-        csv_fini(&csv, template_on_field, template_on_record, &p);
     }
     csv_free(&csv);
     template_finish_checks(&p);

@@ -226,6 +226,53 @@ test_extra_cells_warned(void **state)
     template_free(file);
 }
 
+/* A quote inside a cell that is not doubled is rejected with its line,
+ * instead of reading the next rows into the cell; quotes written as
+ * Excel writes them are accepted. */
+static void
+test_stray_quotes_rejected(void **state)
+{
+    static const char *const bad[][2] = {
+        {HEADER ROW_ZHANG "张三,1,20080101,1,110101200801010019,CHN,01,"
+         "\"七年级\"二,1班,202009\n" ROW_ZHANG,
+         "line 3 has a double quote (\") inside a cell"},
+        {HEADER ROW_ZHANG "张三,1,20080101,1,110101200801010019,CHN,01,"
+         "七\"年级,1班,202009\n" ROW_ZHANG,
+         "line 3 has a double quote (\") inside a cell"},
+        {HEADER "\"张三,1,20080101,1,110101200801010019,CHN,01,七年级,1班,"
+         "202009\n" ROW_ZHANG "张三,1,20080101,1,110101200801010019,CHN,01,"
+         "七\"年级,1班,202009\n",
+         "line 4 has a double quote (\") that does not fit the quoted cell "
+         "of the row that starts at line 2"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct template_file *file = NULL;
+        struct xj_error err;
+
+        assert_int_equal(read_text(bad[i][0], &file, &err), XJ_ERR_INVALID);
+        assert_null(file);
+        if (strstr(err.message, bad[i][1]) == NULL) {
+            print_error("case %zu: %s\n", i, err.message);
+        }
+        assert_non_null(strstr(err.message, bad[i][1]));
+    }
+}
+
+static void
+test_quoted_cells_accepted(void **state)
+{
+    struct template_file *file = read_ok(
+        HEADER "\"张三\",1,20080101,1,110101200801010019,CHN,01,\"七\"\"年级\","
+        "\"1\n班\",202009\n" ROW_ZHANG);
+
+    (void)state;
+    assert_int_equal(file->row_count, 2);
+    assert_int_equal(file->rows[1].row, 4);
+    template_free(file);
+}
+
 static void
 test_gb18030_file(void **state)
 {
@@ -848,6 +895,8 @@ main(void)
         cmocka_unit_test(test_bad_byte_names_its_line),
         cmocka_unit_test(test_unclosed_quote_names_its_line),
         cmocka_unit_test(test_extra_cells_warned),
+        cmocka_unit_test(test_stray_quotes_rejected),
+        cmocka_unit_test(test_quoted_cells_accepted),
         cmocka_unit_test(test_undecodable_file),
         cmocka_unit_test(test_excel_workbook_rejected),
         cmocka_unit_test(test_scientific_id_number),
