@@ -330,6 +330,14 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
         conn_on_flushed(bev, conn);
         return;
     }
+    /* A connection whose import batches are still stored is not idle,
+     * although it may read nothing meanwhile. libevent disabled reading
+     * at the timeout, so it is enabled again. */
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+        conn->imports_in_flight > 0) {
+        bufferevent_enable(bev, EV_READ);
+        return;
+    }
     if (what & BEV_EVENT_TIMEOUT) {
         conn_close(conn, conn->logged_in ? "idle timeout"
                                          : "handshake or login timeout");
