@@ -2097,16 +2097,13 @@ template_find_line_end(const char *p, const char *end, const char **next_lf)
     return *next_lf;
 }
 
-/* Returns the line of the first line that is not blank from from on,
- * which is line: where the record after the last complete one starts. */
+/* Returns the number of the first line at or after from that is not
+ * blank, where line is the number of the line at from. */
 static unsigned
 template_record_start(const char *from, const char *end, unsigned line)
 {
     while (from < end && (*from == '\n' || *from == '\r')) {
-        /* CR LF, LF and a lone CR each end a line. */
-        if (*from == '\n' || from + 1 == end || from[1] != '\n') {
-            line++;
-        }
+        line += template_is_line_end(from, end);
         from++;
     }
     return line;
@@ -2341,17 +2338,15 @@ template_check_kind(const char *data, size_t len, struct xj_error *err)
     return 0;
 }
 
-/* Returns the line of the file (the first is 1) that holds byte offset. */
+/* Returns the line of the file (the first is 1) of the byte at offset,
+ * counting line ends as the parser does. */
 static unsigned
 template_line_at(const char *data, size_t offset)
 {
     unsigned line = 1;
-    const char *p = data;
-    const char *end = data + offset;
 
-    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        line++;
-        p++;
+    for (size_t i = 0; i < offset; i++) {
+        line += template_is_line_end(data + i, data + offset);
     }
     return line;
 }

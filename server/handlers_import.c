@@ -315,6 +315,17 @@ import_array_element(struct import_text *text, const char *s, bool first)
     import_text_char(text, '"');
 }
 
+/* Appends value to the array literal in array, which starts with "{",
+ * after a comma unless it is the first element. */
+static void
+import_array_add(struct evbuffer *array, const char *value)
+{
+    if (evbuffer_get_length(array) > 1) {
+        evbuffer_add(array, ",", 1);
+    }
+    evbuffer_add(array, value, strlen(value));
+}
+
 /* Returns a field of a failed result, or "" when it has none. */
 static const char *
 import_error_field(const PGresult *res, int field)
@@ -566,10 +577,12 @@ import_redraw(struct import_job *import, PGconn *pg,
         evbuffer_add(ids, "{", 1);
         evbuffer_add(numbers, "{", 1);
         for (size_t i = 0; i < *count; i++) {
-            evbuffer_add_printf(ids, i == 0 ? "%s" : ",%s", list[i].id);
-            evbuffer_add_printf(numbers, i == 0 ? "L%0*llu" : ",L%0*llu",
-                                PROVISIONAL_DIGITS,
-                                (unsigned long long)drawn[i]);
+            char number[sizeof(list->number)];
+
+            snprintf(number, sizeof(number), "L%0*llu", PROVISIONAL_DIGITS,
+                     (unsigned long long)drawn[i]);
+            import_array_add(ids, list[i].id);
+            import_array_add(numbers, number);
         }
         evbuffer_add(ids, "}", 2);
         evbuffer_add(numbers, "}", 2);
@@ -671,8 +684,7 @@ import_mark_stored(struct import_job *import, PGconn *pg,
     PQclear(res);
     evbuffer_add(buf, "{", 1);
     for (unsigned i = 0; i < import->accepted; i++) {
-        evbuffer_add_printf(buf, i == 0 ? "%s" : ",%s",
-                            import->rows[i].row->import_key);
+        import_array_add(buf, import->rows[i].row->import_key);
     }
     res = import_query_array(import, pg, "import stored keys",
                              "SELECT import_key FROM student"
@@ -818,8 +830,7 @@ import_check_new(struct import_job *import, PGconn *pg, const char *ids)
             const char *number = PQgetvalue(res, i, 3);
 
             if (PQgetvalue(res, i, 1)[0] == 't') {
-                evbuffer_add_printf(dup, evbuffer_get_length(dup) > 1
-                                             ? ",%s" : "%s", id);
+                import_array_add(dup, id);
             }
             /* Taken L numbers are drawn again here, and the refresh gives
              * the records without a resident ID their J numbers. */
@@ -833,8 +844,7 @@ import_check_new(struct import_job *import, PGconn *pg, const char *ids)
                          sizeof(collisions->number), "%s", number);
                 collided++;
             } else {
-                evbuffer_add_printf(renumber, evbuffer_get_length(renumber) > 1
-                                                  ? ",%s" : "%s", id);
+                import_array_add(renumber, id);
             }
         }
     }
@@ -846,8 +856,7 @@ import_check_new(struct import_job *import, PGconn *pg, const char *ids)
     }
     /* Numbers still taken after the rounds are left to the refresh. */
     for (size_t i = 0; ok && i < collided; i++) {
-        evbuffer_add_printf(renumber, evbuffer_get_length(renumber) > 1
-                                          ? ",%s" : "%s", collisions[i].id);
+        import_array_add(renumber, collisions[i].id);
     }
     free(collisions);
     if (ok && evbuffer_get_length(dup) > 1) {
@@ -1012,9 +1021,6 @@ import_run(struct db_job *job, struct db_session *session)
         import_log(import, LOG_LEVEL_WARN, "import batch conflict "
                    "sqlstate=%s attempt=%d of %d", import->sqlstate, attempt,
                    IMPORT_ATTEMPTS);
-        for (unsigned i = 0; i < import->accepted; i++) {
-            import->rows[i].stored = false;
-        }
     }
     import->failed = true;
 }

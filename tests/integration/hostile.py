@@ -12,6 +12,8 @@ import struct
 import sys
 import time
 
+from protowire import fields, frame
+
 PORT = int(sys.argv[1])
 CA_FILE = sys.argv[2]
 TIMEOUT = 10
@@ -22,38 +24,6 @@ HELLO = bytes([0x08, 0x01, 0x52, 0x02, 0x08, 0x01])
 LOGIN = bytes([0x08, 0x02, 0xA2, 0x01, 0x06, 0x0A, 0x01, 0x61, 0x12, 0x01, 0x62])
 ERROR_TOO_LARGE = 6
 ERROR_PROTOCOL = 9
-
-
-def frame(body):
-    return struct.pack(">I", len(body)) + body
-
-
-def varint(data, pos):
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
-
-
-def fields(data):
-    """Yields (field number, wire type, value) of a protobuf message."""
-    pos = 0
-    while pos < len(data):
-        key, pos = varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = varint(data, pos)
-        elif wire == 2:
-            length, pos = varint(data, pos)
-            value = data[pos:pos + length]
-            pos += length
-        else:
-            raise ValueError("unexpected wire type %d" % wire)
-        yield number, wire, value
 
 
 def error_code(envelope):

@@ -5,13 +5,15 @@
 Logs in, sends one import batch of ROWS rows that each fail the server's
 row checks (an import key of one character), and prints what the reply lists: the rows received, the row
 errors listed and the rows left unlisted. Then it sends a ping on the
-same connection and prints "ping ok" when the answer arrives. Usage:
+same connection and prints "ping ok" when the reply arrives. Usage:
 reply_limit.py PORT CA_FILE USER PASSWORD ROWS.
 """
 import socket
 import ssl
 import struct
 import sys
+
+from protowire import field_bytes, field_varint, fields, frame
 
 PORT = int(sys.argv[1])
 CA_FILE = sys.argv[2]
@@ -21,58 +23,12 @@ ROWS = int(sys.argv[5])
 TIMEOUT = 30
 
 
-def varint(value):
-    out = b""
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out += bytes([byte | 0x80])
-        else:
-            return out + bytes([byte])
-
-
-def field_varint(number, value):
-    return varint(number << 3) + varint(value)
-
-
-def field_bytes(number, value):
-    return varint(number << 3 | 2) + varint(len(value)) + value
-
-
 def envelope(request_id, body_number, body):
     return field_varint(1, request_id) + field_bytes(body_number, body)
 
 
-def read_varint(data, pos):
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, pos
-
-
-def fields(data):
-    pos = 0
-    while pos < len(data):
-        key, pos = read_varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            value, pos = read_varint(data, pos)
-        elif wire == 2:
-            length, pos = read_varint(data, pos)
-            value = data[pos:pos + length]
-            pos += length
-        else:
-            raise ValueError("unexpected wire type %d" % wire)
-        yield number, value
-
-
 def send(sock, body):
-    sock.sendall(struct.pack(">I", len(body)) + body)
+    sock.sendall(frame(body))
 
 
 def receive(sock):
@@ -84,7 +40,7 @@ def receive(sock):
             raise AssertionError("server closed the connection")
         data += chunk
     (length,) = struct.unpack(">I", data[:4])
-    for number, value in fields(data[4:4 + length]):
+    for number, _, value in fields(data[4:4 + length]):
         if number != 1:
             return number, value
     return 0, b""
@@ -109,7 +65,7 @@ def main():
     body_number, reply = receive(sock)
     assert body_number == 31, "expected an import reply, got body %d" % body_number
     received = listed = unlisted = 0
-    for number, value in fields(reply):
+    for number, _, value in fields(reply):
         if number == 1:
             received = value
         elif number == 4:
