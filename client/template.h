@@ -73,10 +73,10 @@ struct template_file {
 };
 
 /* Reads and checks the CSV file at path, checking the rows of long files
- * in a second thread. Returns 0 and *out (free it with template_free) even
- * when rows have errors; returns a negative status and fills err when the
- * file cannot be read, cannot be decoded, or has no usable header row.
- * today is YYYYMMDD or NULL for the current date. */
+ * in a second thread. Returns 0 and *out (free it with template_free),
+ * also when rows have errors. Returns a negative status and fills err
+ * when the file cannot be read, cannot be decoded, or has no usable
+ * header row. today is YYYYMMDD or NULL for the current date. */
 int template_read(const char *path, const char *today,
                   struct template_file **out, struct xj_error *err)
     XJ_MUSTCHECK;

@@ -69,7 +69,7 @@ conn_free(struct conn *conn)
         event_free(conn->delay);
     }
     evidence_upload_free(conn->upload);
-    wire_free(conn->held);
+    wire_free(conn->postponed);
     if (conn->bev != NULL) {
         bufferevent_free(conn->bev);
     }
@@ -203,21 +203,21 @@ conn_request_done(struct conn *conn)
 void
 conn_imports_settled(struct conn *conn)
 {
-    wire_envelope *held = conn->held;
+    wire_envelope *postponed = conn->postponed;
 
     if (conn->imports_in_flight > 0) {
-        if (held == NULL && conn->waiting && !conn->closing) {
+        if (postponed == NULL && conn->waiting && !conn->closing) {
             conn_request_done(conn);
         }
         return;
     }
-    conn->held = NULL;
-    if (held != NULL && !conn->closing) {
+    conn->postponed = NULL;
+    if (postponed != NULL && !conn->closing) {
         conn->job_in_flight = false;
-        dispatch_request(conn, held);
+        dispatch_request(conn, postponed);
         return;
     }
-    wire_free(held);
+    wire_free(postponed);
     conn_request_done(conn);
 }
 

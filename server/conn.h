@@ -48,9 +48,9 @@ struct conn {
     int failed_logins;
 
     bool job_in_flight;     /* a db_job points at this connection */
-    struct import_job *imports;     /* batches not answered, oldest first */
+    struct import_job *imports;     /* batches without a reply, oldest first */
     unsigned imports_in_flight;
-    wire_envelope *held;    /* a request that waits for those batches */
+    wire_envelope *postponed;       /* a request that waits for those batches */
     bool waiting;           /* a request is being handled; input paused */
     bool closing;           /* marked for close; freed when safe */
     struct evidence_upload *upload;     /* evidence upload in progress */
@@ -88,8 +88,8 @@ void conn_fail(struct conn *conn, uint64_t request_id,
  * freed when it was closed meanwhile. */
 void conn_request_done(struct conn *conn);
 
-/* Called after import batches were answered: goes on with the request held
- * back for them once none is left, and otherwise reads the next batch. */
+/* Continues after replies to import batches were sent. Once no batch is
+ * left, the postponed request runs; until then the next batch is read. */
 void conn_imports_settled(struct conn *conn);
 
 /* Writes a log line with the connection's id, peer, account and

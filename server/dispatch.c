@@ -92,13 +92,13 @@ dispatch_request(struct conn *conn, wire_envelope *env)
 
     clog_debug(conn, "request body=%s request_id=%llu", wire_body_name(env),
                (unsigned long long)id);
-    /* Replies leave in request order, so any other request, and while the
-     * daemon drains any request at all, waits until the import batches in
-     * flight are answered. */
+    /* Replies leave in request order. So a request other than an import
+     * batch, and any request while the daemon drains, waits until every
+     * import batch in flight has its reply. */
     if (conn->imports_in_flight > 0 &&
         (env->body_case != XUEJI__V1__ENVELOPE__BODY_IMPORT_BATCH ||
          atomic_load(&conn->worker->server->draining))) {
-        conn->held = env;
+        conn->postponed = env;
         return;
     }
     if (entry == NULL) {

@@ -7,16 +7,16 @@
  *   1. the rows are checked (rowcheck_student), and their provisional L
  *      numbers drawn apart from those of other unfinished batches;
  *   2. the rows get ids from the student sequence and go into student
- *      with one COPY. When an import key is stored already, the COPY
- *      fails on the school's unique key; the batch then takes the
- *      per-school lock, looks the keys up and copies only the new rows,
- *      so that an import run again stores nothing twice;
+ *      with one COPY. An import key stored already makes the COPY fail
+ *      on the school's unique key. The batch then takes the per-school
+ *      lock, looks the keys up and copies only the new rows, so that an
+ *      import run again stores nothing twice;
  *   3. the duplicate-check keys of the new rows are locked (dedup_lock);
  *   4. import_candidates picks the few new rows that can have a problem
- *      or need another number. Only those go through dedup_recheck, an L
- *      number that a stored record holds is drawn again like the first,
- *      and student_number_refresh gives J numbers; then the audit row is
- *      written.
+ *      or need another number. Those with a possible problem go through
+ *      dedup_recheck. An L number that a stored record already has is
+ *      drawn again like the first, and student_number_refresh gives the
+ *      J numbers. Then the audit row is written.
  *
  * The COPY comes before the locks, so a connection runs up to
  * IMPORT_PIPELINE batches at once: the next batch's COPY uses the second
@@ -80,7 +80,7 @@ struct import_row {
     bool stored;                    /* its import key is in student already */
 };
 
-/* How one statement of the batch failed. */
+/* The kind of failure of one statement of the batch. */
 enum import_failure {
     IMPORT_FAILURE_NONE,
     IMPORT_FAILURE_KEY,             /* an import key is stored already */
@@ -113,9 +113,9 @@ struct import_job {
     unsigned problems_created;
     struct import_row *rows;        /* the accepted rows, in batch order */
     uint64_t *numbers;              /* their L numbers' digits, or 0 */
-    bool *numbers_held;             /* numbers[i] is in the provisional set */
+    bool *numbers_in_set;           /* numbers[i] is in the provisional set */
     uint64_t *redrawn;              /* L numbers drawn again, and whether */
-    bool *redrawn_held;             /* each is in the provisional set */
+    bool *redrawn_in_set;           /* each is in the provisional set */
     size_t redrawn_count;
     size_t redrawn_capacity;
     Xueji__V1__RowError **rejected;
@@ -269,10 +269,10 @@ import_check_rows(struct import_job *import)
     import->rejected = calloc(batch->n_rows + 1, sizeof(*import->rejected));
     import->rows = calloc(batch->n_rows + 1, sizeof(*import->rows));
     import->numbers = calloc(batch->n_rows + 1, sizeof(*import->numbers));
-    import->numbers_held = calloc(batch->n_rows + 1,
-                                  sizeof(*import->numbers_held));
+    import->numbers_in_set = calloc(batch->n_rows + 1,
+                                    sizeof(*import->numbers_in_set));
     if (import->rejected == NULL || import->rows == NULL ||
-        import->numbers == NULL || import->numbers_held == NULL) {
+        import->numbers == NULL || import->numbers_in_set == NULL) {
         return XJ_ERR_NOMEM;
     }
     for (size_t i = 0; i < batch->n_rows; i++) {
@@ -479,11 +479,11 @@ import_draw_numbers(struct import_job *import)
         }
     }
     provisional_draw(import->provisional, prefixes, import->numbers,
-                     import->numbers_held, import->accepted);
+                     import->numbers_in_set, import->accepted);
     for (unsigned i = 0; i < import->accepted; i++) {
         if (prefixes[i] == 0) {
             import->numbers[i] = 0;
-            import->numbers_held[i] = false;
+            import->numbers_in_set[i] = false;
         }
     }
     free(prefixes);
@@ -494,18 +494,18 @@ static void
 import_release_numbers(struct import_job *import)
 {
     provisional_release(import->provisional, import->numbers,
-                        import->numbers_held, import->accepted);
-    memset(import->numbers_held, 0,
-           sizeof(*import->numbers_held) * import->accepted);
+                        import->numbers_in_set, import->accepted);
+    memset(import->numbers_in_set, 0,
+           sizeof(*import->numbers_in_set) * import->accepted);
     provisional_release(import->provisional, import->redrawn,
-                        import->redrawn_held, import->redrawn_count);
+                        import->redrawn_in_set, import->redrawn_count);
     import->redrawn_count = 0;
 }
 
 /* Makes room for count more redrawn numbers; returns them, or NULL when
  * out of memory. */
 static uint64_t *
-import_redrawn_room(struct import_job *import, size_t count, bool **held)
+import_redrawn_room(struct import_job *import, size_t count, bool **in_set)
 {
     size_t need = import->redrawn_count + count;
 
@@ -519,14 +519,14 @@ import_redrawn_room(struct import_job *import, size_t count, bool **held)
             return NULL;
         }
         import->redrawn = numbers;
-        flags = realloc(import->redrawn_held, capacity * sizeof(*flags));
+        flags = realloc(import->redrawn_in_set, capacity * sizeof(*flags));
         if (flags == NULL) {
             return NULL;
         }
-        import->redrawn_held = flags;
+        import->redrawn_in_set = flags;
         import->redrawn_capacity = capacity;
     }
-    *held = import->redrawn_held + import->redrawn_count;
+    *in_set = import->redrawn_in_set + import->redrawn_count;
     return import->redrawn + import->redrawn_count;
 }
 
@@ -549,13 +549,13 @@ import_redraw(struct import_job *import, PGconn *pg,
     struct evbuffer *ids = evbuffer_new();
     struct evbuffer *numbers = evbuffer_new();
     uint64_t *drawn = NULL;
-    bool *held = NULL;
+    bool *in_set = NULL;
     const char *params[2];
     PGresult *res;
     bool ok = prefixes != NULL && ids != NULL && numbers != NULL;
 
     if (ok) {
-        drawn = import_redrawn_room(import, *count, &held);
+        drawn = import_redrawn_room(import, *count, &in_set);
         ok = drawn != NULL;
     }
     for (size_t i = 0; ok && i < *count; i++) {
@@ -572,7 +572,7 @@ import_redraw(struct import_job *import, PGconn *pg,
                    *count);
         import->failure = IMPORT_FAILURE_ERROR;
     } else {
-        provisional_draw(import->provisional, prefixes, drawn, held, *count);
+        provisional_draw(import->provisional, prefixes, drawn, in_set, *count);
         import->redrawn_count += *count;
         evbuffer_add(ids, "{", 1);
         evbuffer_add(numbers, "{", 1);
@@ -929,7 +929,7 @@ import_store(struct import_job *import, PGconn *pg, struct evbuffer *buf,
     long fresh = import_mark(import, NULL);
     bool ok = fresh > 0;
 
-    /* Every row is new unless its COPY says otherwise. */
+    /* Every row counts as new until its COPY fails on a stored key. */
     ok = ok && import_prepare(import, pg, fresh, &ids) &&
          import_draw_numbers(import) &&
          import_exec(import, pg, "import savepoint", "SAVEPOINT import_rows");
@@ -1037,9 +1037,9 @@ import_free(struct import_job *import)
     free(import->rejected);
     free(import->rows);
     free(import->numbers);
-    free(import->numbers_held);
+    free(import->numbers_in_set);
     free(import->redrawn);
-    free(import->redrawn_held);
+    free(import->redrawn_in_set);
     wire_free(import->env);
     free(import);
 }
@@ -1100,7 +1100,8 @@ import_send_reply(struct import_job *import)
     reply.body_case = XUEJI__V1__ENVELOPE__BODY_IMPORT_REPLY;
     reply.import_reply = &body;
     /* A client that sends rows its own checks should have held back can
-     * get more row errors than one frame holds: list only the first. */
+     * get more row errors than fit in one frame. The reply then lists
+     * only the first ones. */
     while (body.n_rejected > 0 &&
            xueji__v1__envelope__get_packed_size(&reply) + FRAME_HEADER_LEN >
                (size_t)conn->worker->server->config.max_frame_size) {

@@ -15,7 +15,7 @@
 
 #define PROVISIONAL_INITIAL_SLOTS 16384
 /* Random draws per number before it is left to the unique constraint. A
- * prefix holds 10,000 numbers and an unfinished transaction a few of
+ * prefix has 10,000 numbers and an unfinished transaction draws a few of
  * them, so a draw almost always succeeds at the first try. */
 #define PROVISIONAL_TRIES 32
 #define PROVISIONAL_SUFFIXES 10000
@@ -163,7 +163,7 @@ provisional_remove(struct provisional_set *set, uint64_t number)
 
 void
 provisional_draw(struct provisional_set *set, const uint64_t *prefixes,
-                 uint64_t *numbers, bool *held, size_t count)
+                 uint64_t *numbers, bool *in_set, size_t count)
 {
     pthread_mutex_lock(&set->lock);
     for (size_t i = 0; i < count; i++) {
@@ -171,11 +171,11 @@ provisional_draw(struct provisional_set *set, const uint64_t *prefixes,
         bool room = (set->used + 1) * 2 <= set->mask + 1 ||
                     provisional_grow(set);
 
-        held[i] = false;
+        in_set[i] = false;
         numbers[i] = base + provisional_suffix(set);
         for (int try = 0; room && try < PROVISIONAL_TRIES; try++) {
             if (provisional_add(set, numbers[i])) {
-                held[i] = true;
+                in_set[i] = true;
                 break;
             }
             numbers[i] = base + provisional_suffix(set);
@@ -186,11 +186,11 @@ provisional_draw(struct provisional_set *set, const uint64_t *prefixes,
 
 void
 provisional_release(struct provisional_set *set, const uint64_t *numbers,
-                    const bool *held, size_t count)
+                    const bool *in_set, size_t count)
 {
     pthread_mutex_lock(&set->lock);
     for (size_t i = 0; i < count; i++) {
-        if (held[i]) {
+        if (in_set[i]) {
             provisional_remove(set, numbers[i]);
         }
     }

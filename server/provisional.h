@@ -2,8 +2,8 @@
 /*
  * The provisional L numbers that this daemon's unfinished transactions
  * have drawn. An import copies its rows before it takes the duplicate-check
- * locks, so two batches stored at once cannot see each other's numbers in
- * the database; drawing through this set keeps them apart.
+ * locks, so two batches stored at once cannot read each other's numbers in
+ * the database. Drawing through this set keeps them apart.
  */
 #ifndef XUEJI_PROVISIONAL_H
 #define XUEJI_PROVISIONAL_H
@@ -24,16 +24,16 @@ struct provisional_set *provisional_set_new(void);
 void provisional_set_free(struct provisional_set *set);
 
 /* Draws a number for each prefixes[i] (region code and birth date as one
- * 14-digit number) into numbers[i], none held by another caller or twice
- * in the call. held[i] says whether numbers[i] went into the set: it does
- * not when the set cannot grow or the prefix's numbers are all held, and
- * the database's unique constraint then decides. */
+ * 14-digit number) into numbers[i], none drawn by another caller or twice
+ * in the call. in_set[i] is true when numbers[i] went into the set. It is
+ * false when the set cannot grow or every number of the prefix is in the
+ * set, and then the database's unique constraint decides. */
 void provisional_draw(struct provisional_set *set, const uint64_t *prefixes,
-                      uint64_t *numbers, bool *held, size_t count);
+                      uint64_t *numbers, bool *in_set, size_t count);
 
-/* Removes the numbers[i] whose held[i] is set. Call once the transaction
+/* Removes the numbers[i] whose in_set[i] is set. Call once the transaction
  * that stored them has ended, committed or not. */
 void provisional_release(struct provisional_set *set, const uint64_t *numbers,
-                         const bool *held, size_t count);
+                         const bool *in_set, size_t count);
 
 #endif

@@ -7,7 +7,7 @@
 -- dedup_lock (002) is unchanged, but an import now holds its locks from
 -- before its duplicate check until commit rather than from before its
 -- writes. A second writer's check, which runs after it gets the locks,
--- still sees the first writer's committed rows, so the COPY of one batch
+-- still reads the first writer's committed rows. So the COPY of one batch
 -- can run while the previous batch is checked.
 
 -- Imported records keep their first number on the record alone.
@@ -192,13 +192,14 @@ END;
 $fn$;
 
 -- The records of an import batch that need more than their COPY, so that
--- the importer runs the full checks over those only. dup: the duplicate
--- check may find a problem for the record, because its ID number failed a
--- check, another live record has its ID number, or another live record has
--- its name, gender and birth date and one of the two has no resident ID.
+-- the importer runs the full checks over those only.
+-- dup: the duplicate check may find a problem for the record. Its ID
+-- number failed a check, or another live record has its ID number, or
+-- another live record has its name, gender and birth date and one of the
+-- two has no resident ID.
 -- renumber: the record has no resident ID and so needs a J number, or
--- another record holds its L number (returned as student_number), which
--- the importer draws again. A new record is nobody's counterpart yet, so
+-- another record already has its L number (returned as student_number),
+-- which the importer draws again. A new record is nobody's counterpart yet, so
 -- dedup_recheck over the other records of the batch would change nothing.
 -- Each record costs three or four index probes.
 CREATE FUNCTION import_candidates(ids bigint[])

@@ -40,10 +40,10 @@ h_assert_eq 1 "$H_RC" "import past the 999th J number"
 h_assert_contains "$H_ERR" \
     "no J student number is left for county 410102 and birth date 20150601" \
     "the refusal names the county and the date"
-# Batches of 7 rows: the 142 before it hold 994 rows and are stored. The
-# refused batch holds rows 995 to 1001, and the batch after it, in flight
-# at the refusal, the last two rows, born on another day: it is stored,
-# and the client counts it.
+# Batches of 7 rows: the 142 before it contain 994 rows and are stored.
+# The rejected batch contains rows 995 to 1001. The batch after it, in
+# flight at the rejection, contains the last two rows, born on another
+# day. It is stored, and the client counts it.
 h_assert_eq 994 "$(h_psql "SELECT count(*) FROM student
                            WHERE birth_date = '2015-06-01'")" \
     "nothing of the refused batch stored"

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Batches stored side by side. The daemon copies a batch's rows before it
 # takes the duplicate-check locks, so the next batch of a connection is
-# copied while the previous one is checked. A duplicate split across two
-# such batches is still found on both sides; two registrars of one school
-# importing the same file at once store every row once; and an import
-# writes no number history, while xueji history shows the number.
+# copied while the previous one is checked. Checked here: a duplicate
+# split across two such batches is found on both sides, two registrars of
+# one school importing the same file at once store every row once, and an
+# import writes no number history while xueji history shows the number.
 source "$(dirname "$0")/harness.sh"
 
 h_init_db

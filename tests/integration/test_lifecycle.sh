@@ -75,7 +75,7 @@ h_assert_contains "$(cat "$H_TMP/xuejid.log")" \
     "request rejected while shutting down" "new batch refused"
 
 # Ctrl-C during an import: the client sends no batch after it, reads the
-# replies to the batches in flight and says how many rows are stored,
+# replies to the batches in flight and prints how many rows are stored,
 # with the shell's status for SIGINT. Run again, the import finishes.
 h_start_server
 h_add_school 4101020002 "中断一小" 410102 0371-60000002

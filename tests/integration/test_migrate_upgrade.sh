@@ -3,7 +3,7 @@
 # A database migrated by an earlier release takes the new migrations and
 # works: here one at schema version 3, as the release before the new
 # import path left it. Applied migration files never change, because a
-# database that ran them would not run them again; the hash list below
+# database that ran them would not run them again. The hash list below
 # fails the test when one is edited. A change to the schema goes into a
 # new numbered file, whose hash is then added to the list.
 source "$(dirname "$0")/harness.sh"

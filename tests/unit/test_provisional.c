@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The set of L numbers held by unfinished transactions. */
+/* The set of L numbers drawn by unfinished transactions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +24,7 @@ compare_numbers(const void *a, const void *b)
 
 /* Draws count numbers of one prefix in one call. */
 static void
-draw_same_prefix(struct provisional_set *set, uint64_t *numbers, bool *held,
+draw_same_prefix(struct provisional_set *set, uint64_t *numbers, bool *in_set,
                  size_t count)
 {
     uint64_t *prefixes = malloc(count * sizeof(*prefixes));
@@ -33,7 +33,7 @@ draw_same_prefix(struct provisional_set *set, uint64_t *numbers, bool *held,
     for (size_t i = 0; i < count; i++) {
         prefixes[i] = PREFIX;
     }
-    provisional_draw(set, prefixes, numbers, held, count);
+    provisional_draw(set, prefixes, numbers, in_set, count);
     free(prefixes);
 }
 
@@ -44,16 +44,16 @@ test_numbers_keep_their_prefix(void **state)
     uint64_t prefixes[3] = {PREFIX, UINT64_C(11010120100101),
                             UINT64_C(65290119991231)};
     uint64_t numbers[3];
-    bool held[3];
+    bool in_set[3];
 
     (void)state;
     assert_non_null(set);
-    provisional_draw(set, prefixes, numbers, held, 3);
+    provisional_draw(set, prefixes, numbers, in_set, 3);
     for (int i = 0; i < 3; i++) {
-        assert_true(held[i]);
+        assert_true(in_set[i]);
         assert_int_equal(numbers[i] / SUFFIXES, prefixes[i]);
     }
-    provisional_release(set, numbers, held, 3);
+    provisional_release(set, numbers, in_set, 3);
     provisional_set_free(set);
 }
 
@@ -65,90 +65,90 @@ test_unfinished_draws_never_meet(void **state)
     enum { EACH = 2000 };
     struct provisional_set *set = provisional_set_new();
     uint64_t *numbers = malloc(2 * EACH * sizeof(*numbers));
-    bool *held = malloc(2 * EACH * sizeof(*held));
+    bool *in_set = malloc(2 * EACH * sizeof(*in_set));
 
     (void)state;
     assert_non_null(set);
     assert_non_null(numbers);
-    assert_non_null(held);
-    draw_same_prefix(set, numbers, held, EACH);
-    draw_same_prefix(set, numbers + EACH, held + EACH, EACH);
+    assert_non_null(in_set);
+    draw_same_prefix(set, numbers, in_set, EACH);
+    draw_same_prefix(set, numbers + EACH, in_set + EACH, EACH);
     for (size_t i = 0; i < 2 * EACH; i++) {
-        assert_true(held[i]);
+        assert_true(in_set[i]);
     }
     qsort(numbers, 2 * EACH, sizeof(*numbers), compare_numbers);
     for (size_t i = 1; i < 2 * EACH; i++) {
         assert_true(numbers[i - 1] < numbers[i]);
     }
-    provisional_release(set, numbers, held, 2 * EACH);
+    provisional_release(set, numbers, in_set, 2 * EACH);
     provisional_set_free(set);
     free(numbers);
-    free(held);
+    free(in_set);
 }
 
-/* Once the 10,000 numbers of a prefix are held, a draw is left to the
- * database and says so; after a release the numbers are free again. */
+/* Once the 10,000 numbers of a prefix are in the set, a draw is left to
+ * the database and reports that. After a release they are free again. */
 static void
 test_full_prefix_and_release(void **state)
 {
     struct provisional_set *set = provisional_set_new();
     uint64_t *numbers = malloc(SUFFIXES * sizeof(*numbers));
-    bool *held = malloc(SUFFIXES * sizeof(*held));
+    bool *in_set = malloc(SUFFIXES * sizeof(*in_set));
     uint64_t extra;
-    bool extra_held;
-    size_t taken = 0;
+    bool extra_in_set;
+    size_t filled = 0;
 
     (void)state;
     assert_non_null(set);
     assert_non_null(numbers);
-    assert_non_null(held);
+    assert_non_null(in_set);
     /* Random draws fill a prefix only slowly near the end, so draw until
-     * every one of its numbers is held. */
-    for (int round = 0; round < 20000 && taken < SUFFIXES; round++) {
-        size_t start = taken, want = SUFFIXES - taken;
+     * every one of its numbers is in the set. */
+    for (int round = 0; round < 20000 && filled < SUFFIXES; round++) {
+        size_t start = filled, want = SUFFIXES - filled;
 
-        draw_same_prefix(set, numbers + start, held + start, want);
+        draw_same_prefix(set, numbers + start, in_set + start, want);
         for (size_t i = start; i < start + want; i++) {
-            if (held[i]) {
-                numbers[taken] = numbers[i];
-                held[taken++] = true;
+            if (in_set[i]) {
+                numbers[filled] = numbers[i];
+                in_set[filled++] = true;
             }
         }
     }
-    assert_int_equal(taken, SUFFIXES);
-    draw_same_prefix(set, &extra, &extra_held, 1);
-    assert_false(extra_held);
+    assert_int_equal(filled, SUFFIXES);
+    draw_same_prefix(set, &extra, &extra_in_set, 1);
+    assert_false(extra_in_set);
     assert_int_equal(extra / SUFFIXES, PREFIX);
 
-    provisional_release(set, numbers, held, SUFFIXES);
-    draw_same_prefix(set, &extra, &extra_held, 1);
-    assert_true(extra_held);
-    provisional_release(set, &extra, &extra_held, 1);
+    provisional_release(set, numbers, in_set, SUFFIXES);
+    draw_same_prefix(set, &extra, &extra_in_set, 1);
+    assert_true(extra_in_set);
+    provisional_release(set, &extra, &extra_in_set, 1);
     provisional_set_free(set);
     free(numbers);
-    free(held);
+    free(in_set);
 }
 
-/* Numbers not held are not removed: releasing one that another caller
- * holds would let a third caller draw it. */
+/* Numbers outside the set are not removed, because releasing one that
+ * another caller drew would let a third caller draw it too. */
 static void
-test_release_only_what_is_held(void **state)
+test_release_only_what_is_in_set(void **state)
 {
     struct provisional_set *set = provisional_set_new();
     uint64_t prefix = PREFIX, number, again;
-    bool held, not_held = false, again_held;
+    bool in_set, not_in_set = false, again_in_set;
 
     (void)state;
     assert_non_null(set);
-    provisional_draw(set, &prefix, &number, &held, 1);
-    assert_true(held);
-    provisional_release(set, &number, &not_held, 1);
+    provisional_draw(set, &prefix, &number, &in_set, 1);
+    assert_true(in_set);
+    provisional_release(set, &number, &not_in_set, 1);
     for (int i = 0; i < 20000; i++) {
-        provisional_draw(set, &prefix, &again, &again_held, 1);
-        assert_false(again_held && again == number);
-        provisional_release(set, &again, &again_held, 1);
+        provisional_draw(set, &prefix, &again, &again_in_set, 1);
+        assert_false(again_in_set && again == number);
+        provisional_release(set, &again, &again_in_set, 1);
     }
-    provisional_release(set, &number, &held, 1);
+    provisional_release(set, &number, &in_set, 1);
     provisional_set_free(set);
 }
 
@@ -159,7 +159,7 @@ main(void)
         cmocka_unit_test(test_numbers_keep_their_prefix),
         cmocka_unit_test(test_unfinished_draws_never_meet),
         cmocka_unit_test(test_full_prefix_and_release),
-        cmocka_unit_test(test_release_only_what_is_held),
+        cmocka_unit_test(test_release_only_what_is_in_set),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -210,7 +210,7 @@ test_unclosed_quote_names_its_line(void **state)
 }
 
 /* Values right of the last header are not read, so a row that has some
- * is warned about; empty cells there, as Excel writes them, are not. */
+ * gets a warning. Empty cells there, which Excel writes, do not count. */
 static void
 test_extra_cells_warned(void **state)
 {
@@ -226,9 +226,9 @@ test_extra_cells_warned(void **state)
     template_free(file);
 }
 
-/* A quote inside a cell that is not doubled is rejected with its line,
- * instead of reading the next rows into the cell; quotes written as
- * Excel writes them are accepted. */
+/* A quote inside a cell that is not doubled rejects the file with its
+ * line, so the next rows are not read into the cell. Quotes written the
+ * way Excel writes them are accepted. */
 static void
 test_stray_quotes_rejected(void **state)
 {
